@@ -1,0 +1,93 @@
+"""The one exception tree that smoke's code sees.
+
+Third-party exceptions (botocore, httpx, yaml, jsonschema) are translated at the
+boundary where they happen (loaders, transports, discovery, log scan), so the
+rest of the code only ever catches these::
+
+    SmokeError                      base; ``exit_code`` says how the CLI exits
+    ├── ConfigError                 exit 2: a suite, smoke.yaml or template is invalid
+    │                               (carries a Location; message says what to do)
+    ├── GuardError                  exit 2: the mutation guard refused checks
+    ├── HarnessError                exit 3: smoke could not do its job
+    │   ├── CredentialsError        missing/expired credentials, unknown profile
+    │   ├── DiscoveryError          no match / several matches for a function
+    │   └── LogScanError            the log scan could not run (AccessDenied, no group)
+    └── CheckNotExecuted            raised by a transport for one check: the check is an
+                                    ERROR result (never a pass); the run goes on.
+                                    ``retryable`` is True only when the function did not run.
+
+Verdicts never raise: failed expectations are ``model.Failure`` data.
+"""
+
+from __future__ import annotations
+
+from smoke.model import Location
+
+
+class SmokeError(Exception):
+    exit_code = 3
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(SmokeError):
+    """Invalid user input. ``str()`` renders ``file:line: message`` plus the quoted lines."""
+
+    exit_code = 2
+
+    def __init__(
+        self,
+        message: str,
+        location: Location | None = None,
+        snippet: str = "",
+        hint: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.location = location
+        self.snippet = snippet
+        self.hint = hint
+
+    def __str__(self) -> str:
+        head = f"{self.location}: {self.message}" if self.location else self.message
+        parts = [head]
+        if self.snippet:
+            parts.append(self.snippet.rstrip("\n"))
+        if self.hint:
+            parts.append(self.hint)
+        return "\n".join(parts)
+
+
+class GuardError(SmokeError):
+    exit_code = 2
+
+
+class HarnessError(SmokeError):
+    exit_code = 3
+
+
+class CredentialsError(HarnessError):
+    pass
+
+
+class DiscoveryError(HarnessError):
+    pass
+
+
+class LogScanError(HarnessError):
+    pass
+
+
+class CheckNotExecuted(SmokeError):
+    """One check could not be executed. The engine records it as an ERROR result."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, retryable: bool = False, fatal: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable  # the function certainly did not run
+        self.fatal = fatal  # the whole run cannot go on (credentials, DNS of the endpoint...)

@@ -1,0 +1,328 @@
+"""The model: what a run is made of. Frozen dataclasses, no I/O.
+
+Vocabulary (the user's words):
+
+- **Suite**: one ``suites/*.yaml`` file: a list of checks against logical functions.
+- **Check**: one request and what counts as healthy (``Expect``).
+- **Environment**: one entry of ``smoke.yaml``: where checks go.
+- **FunctionSpec**: how an environment finds a logical function (name, stack+resource,
+  prefix+tags, or a local definition).
+- **FunctionRef**: what discovery found: the physical function.
+- **Exchange**: what one execution of a check sent and got back.
+- **Failure**: one failed expectation of a check (failures are data, never raised).
+- **CheckResult**: a check, its exchange and its failures; the verdict.
+- **Finding**: one log line that matched a log-scan rule.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+EVENT_KINDS = ("apigw-rest", "apigw-http", "alb", "function-url", "raw")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SENSITIVE_HEADERS = frozenset(
+    {"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"}
+)
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something was written: file and 1-based line range (inclusive)."""
+
+    file: str
+    line: int = 0
+    end_line: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        if self.end_line and self.end_line != self.line:
+            return f"{self.file}:{self.line}-{self.end_line}"
+        return f"{self.file}:{self.line}"
+
+
+# --------------------------------------------------------------------------- suites
+
+
+@dataclass(frozen=True)
+class StatusExpectation:
+    """A set of acceptable statuses: exact codes and classes such as ``2xx``.
+
+    ``None`` in ``Expect.status`` means the default: any status below 500.
+    """
+
+    codes: frozenset[int] = frozenset()
+    classes: frozenset[int] = frozenset()  # 2 for "2xx", 4 for "4xx", ...
+
+    def matches(self, status: int) -> bool:
+        return status in self.codes or (status // 100) in self.classes
+
+    def __str__(self) -> str:
+        parts = [str(c) for c in sorted(self.codes)] + [f"{c}xx" for c in sorted(self.classes)]
+        return " or ".join(parts) if parts else "(none)"
+
+
+@dataclass(frozen=True)
+class Expect:
+    status: StatusExpectation | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)  # name -> exact value
+    json_schema: Mapping[str, Any] | None = None
+    body_contains: tuple[str, ...] = ()
+    max_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class Authorizer:
+    """Authorizer context to put in the event when the gateway is bypassed."""
+
+    claims: Mapping[str, Any] | None = None  # Cognito / JWT claims
+    context: Mapping[str, Any] | None = None  # Lambda authorizer context
+    principal_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """An HTTP-shaped request (for proxy events and the HTTP transport)."""
+
+    method: str = "GET"
+    path: str = "/"
+    query: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    path_parameters: Mapping[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    body_is_binary: bool = False  # send base64-encoded (isBase64Encoded: true)
+    authorizer: Authorizer | None = None
+    stage: str = "$default"
+
+
+@dataclass(frozen=True)
+class Check:
+    suite: str
+    name: str
+    function: str  # logical function name from smoke.yaml
+    event: str  # one of EVENT_KINDS
+    request: Request
+    expect: Expect
+    payload: Any = None  # raw event payload (event == "raw")
+    mutates: bool | None = None  # None: not declared
+    tags: tuple[str, ...] = ()
+    location: Location = Location("<unknown>")
+    timeout_s: float | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.suite}::{self.name}"
+
+    @property
+    def is_raw(self) -> bool:
+        return self.event == "raw"
+
+
+@dataclass(frozen=True)
+class Suite:
+    name: str
+    path: str
+    checks: tuple[Check, ...]
+    function: str | None = None
+    event: str = "apigw-rest"
+    tags: tuple[str, ...] = ()
+    location: Location = Location("<unknown>")
+    secrets: frozenset[str] = frozenset()  # values read through ${VAR}: never shown
+
+
+# --------------------------------------------------------------------- environments
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A layer for the local runtime: a directory or a .zip."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """How an environment finds one logical function.
+
+    Exactly one way is set: ``name`` (name or ARN); ``stack`` + ``resource``;
+    ``prefix`` (+ ``tags``); or, for local environments, ``resource`` in the
+    template or an explicit ``handler`` + ``code``.
+    """
+
+    logical: str
+    name: str | None = None
+    stack: str | None = None
+    resource: str | None = None
+    prefix: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    qualifier: str | None = None
+    # local runtime (explicit definition, or filled from a template)
+    handler: str | None = None
+    code: str | None = None
+    runtime: str | None = None
+    layers: tuple[LayerSpec, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict)
+    timeout_s: float | None = None
+    memory_mb: int | None = None
+    location: Location = Location("<unknown>")
+
+
+@dataclass(frozen=True)
+class LogRule:
+    """A log-scan rule: a line matching ``pattern`` (a regex) is a finding."""
+
+    name: str
+    pattern: str
+    filter_term: str = ""  # a CloudWatch filter-pattern term that selects candidate lines
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    region: str | None = None
+    profile: str | None = None
+    endpoint_url: str | None = None
+    protected: bool = False
+    via: str = "invoke"  # invoke | http
+    base_url: str | None = None
+    template: str | None = None  # local: SAM/CloudFormation template path
+    functions: Mapping[str, FunctionSpec] = field(default_factory=dict)
+    log_rules: tuple[LogRule, ...] = ()
+    secrets: tuple[str, ...] = ()  # literal values that must never be shown
+    location: Location = Location("<unknown>")
+
+    @property
+    def is_local(self) -> bool:
+        return self.template is not None or any(
+            f.handler is not None for f in self.functions.values()
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    environments: Mapping[str, Environment]
+    secrets: frozenset[str] = frozenset()  # every value read through ${VAR}
+
+
+# ---------------------------------------------------------------------- discovery
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """A physical function found by discovery."""
+
+    logical: str
+    name: str  # physical name
+    arn: str | None = None
+    qualifier: str | None = None
+    runtime: str | None = None
+    last_modified: str | None = None
+    log_group: str | None = None
+    timeout_s: float | None = None
+    memory_mb: int | None = None
+
+
+# ----------------------------------------------------------------------- exchanges
+
+
+@dataclass(frozen=True)
+class Response:
+    """An HTTP-shaped answer, decoded from a proxy response or received over HTTP."""
+
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+    multi_headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class LambdaMetrics:
+    """Numbers from a REPORT / platform.report line."""
+
+    duration_ms: float | None = None
+    billed_duration_ms: float | None = None
+    memory_size_mb: int | None = None
+    max_memory_used_mb: int | None = None
+    init_duration_ms: float | None = None  # set: a cold start
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What executing one check sent and got back. Built only by transports."""
+
+    check_id: str
+    transport: str  # "http" | "invoke"
+    target: str  # URL or physical function name (+ qualifier)
+    request_summary: Mapping[str, Any]  # method, path/url, headers (unredacted here)
+    started_at: float  # epoch seconds
+    latency_ms: float
+    response: Response | None = None  # HTTP-shaped answer (proxy events, http)
+    payload: Any = None  # decoded raw invoke payload (raw events, function errors)
+    function_error: str | None = None  # X-Amz-Function-Error value ("Unhandled")
+    error_type: str | None = None  # errorType of the function error
+    error_message: str | None = None
+    log_tail: str = ""  # decoded X-Amz-Log-Result
+    executed_version: str | None = None
+    request_id: str | None = None
+    metrics: LambdaMetrics | None = None
+    retries: int = 0
+    notes: tuple[str, ...] = ()  # e.g. "malformed proxy response: treated as 502"
+
+
+class Outcome(str, enum.Enum):
+    PASSED = "passed"
+    FAILED = "failed"  # ran, and an expectation failed
+    ERROR = "error"  # could not be executed (transport/harness problem): never a pass
+    REFUSED = "refused"  # the mutation guard refused it
+    NOT_RUN = "not_run"  # the run was interrupted or hit its deadline first
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: str  # status | header | json_schema | body_contains | max_ms | function_error | log | error
+    message: str
+    expected: str | None = None
+    actual: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A log line that matched a log-scan rule."""
+
+    function: str  # logical name
+    log_group: str
+    rule: str
+    line: str
+    timestamp_ms: int | None = None
+    log_stream: str | None = None
+    request_id: str | None = None
+    check_id: str | None = None  # attached by request id when known
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: Check
+    outcome: Outcome
+    exchange: Exchange | None = None
+    failures: tuple[Failure, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    error: str | None = None  # why it could not run / was refused
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The log scan of one run: findings, or why it could not run."""
+
+    findings: tuple[Finding, ...] = ()
+    scanned_groups: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()  # a scan that did not happen is never a clean scan
+    skipped: bool = False  # --no-log-scan
+    api_calls: int = 0
