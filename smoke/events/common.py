@@ -1,0 +1,160 @@
+"""Pieces shared by the event builders: the request's target, headers, body and clock.
+
+The gateway is bypassed when smoke invokes a function directly, so the builders
+fill in what the gateway would have added: a Host, X-Forwarded-* headers, a
+User-Agent, a request id and the request time.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qsl, quote
+
+from smoke.model import Request
+
+USER_AGENT = "smoke-lambda"
+SOURCE_IP = "127.0.0.1"
+ACCOUNT_ID = "123456789012"
+API_ID = "smoke"
+REGION = "us-east-1"  # the builders do not know the region; the Host header can override
+PATH_SAFE = "/%:@!$&'()*+,;=-._~"  # characters left as they are in a raw path
+
+
+@dataclass(frozen=True)
+class Target:
+    """Method, decoded path and ordered query of a request."""
+
+    method: str
+    path: str
+    query: tuple[tuple[str, tuple[str, ...]], ...]  # name -> values, in order
+
+
+@dataclass(frozen=True)
+class Clock:
+    request_id: str
+    epoch_ms: int
+
+    @property
+    def request_time(self) -> str:
+        """API Gateway's ``requestTime`` format: ``04/Mar/2020:19:15:17 +0000``."""
+        moment = datetime.fromtimestamp(self.epoch_ms / 1000, tz=timezone.utc)
+        return moment.strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+
+def make_clock(request_id: str | None, now: float | None) -> Clock:
+    seconds = time.time() if now is None else now
+    return Clock(request_id or str(uuid.uuid4()), int(seconds * 1000))
+
+
+def target_of(request: Request) -> Target:
+    """Split ``path?query`` (a path may carry its query) and merge it with ``request.query``."""
+    path, _, inline = request.path.partition("?")
+    merged: dict[str, list[str]] = {}
+    for name, value in parse_qsl(inline, keep_blank_values=True):
+        merged.setdefault(name, []).append(value)
+    for name, values in request.query.items():
+        merged.setdefault(name, []).extend(values)
+    query = tuple((name, tuple(values)) for name, values in merged.items())
+    return Target(request.method.upper(), path or "/", query)
+
+
+def encode_path(path: str) -> str:
+    """The path as it travels on the wire: non-ASCII and spaces percent-encoded."""
+    return quote(path, safe=PATH_SAFE)
+
+
+def encode_query(query: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    """``a=1&a=2&b=x%20y``: the raw query string a client would send."""
+    return "&".join(
+        f"{quote(name, safe='')}={quote(value, safe='')}" for name, values in query for value in values
+    )
+
+
+def find_header(headers: Mapping[str, str], name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def with_gateway_headers(
+    request: Request, host: str, *, lower: bool, port: str = "443", proto: str = "https"
+) -> dict[str, str]:
+    """The request's headers plus what a gateway adds when the client did not send it.
+
+    With ``lower`` the names are lower-cased (HTTP API, Function URL, ALB); names that
+    differ only in case are then joined with commas, as HTTP APIs do.
+    """
+    defaults = {
+        "Host": host,
+        "User-Agent": USER_AGENT,
+        "X-Forwarded-For": SOURCE_IP,
+        "X-Forwarded-Port": port,
+        "X-Forwarded-Proto": proto,
+    }
+    given = {name.lower() for name in request.headers}
+    headers: dict[str, str] = {}
+    for name, value in list(request.headers.items()) + [
+        (name, value) for name, value in defaults.items() if name.lower() not in given
+    ]:
+        key = name.lower() if lower else name
+        headers[key] = f"{headers[key]},{value}" if key in headers else str(value)
+    return headers
+
+
+def host_of(request: Request, default: str) -> str:
+    return find_header(request.headers, "Host") or default
+
+
+def user_agent_of(request: Request) -> str:
+    return find_header(request.headers, "User-Agent") or USER_AGENT
+
+
+def encode_body(request: Request) -> tuple[str | None, bool]:
+    """(body, isBase64Encoded): text as a string, binary (or non-UTF-8) as base64."""
+    if request.body is None:
+        return None, False
+    if not request.body_is_binary:
+        try:
+            return request.body.decode("utf-8"), False
+        except UnicodeDecodeError:
+            pass
+    return base64.b64encode(request.body).decode("ascii"), True
+
+
+def authorizer_v1(request: Request) -> dict[str, Any] | None:
+    """REST API (payload 1.0) ``requestContext.authorizer``."""
+    auth = request.authorizer
+    if auth is None:
+        return None
+    context: dict[str, Any] = dict(auth.context or {})
+    if auth.claims is not None:
+        context["claims"] = dict(auth.claims)
+    if auth.principal_id is not None:
+        context["principalId"] = auth.principal_id
+    return context
+
+
+def authorizer_v2(request: Request) -> dict[str, Any] | None:
+    """HTTP API (payload 2.0) ``requestContext.authorizer``: ``jwt`` and/or ``lambda``."""
+    auth = request.authorizer
+    if auth is None:
+        return None
+    context: dict[str, Any] = {}
+    if auth.claims is not None:
+        scope = auth.claims.get("scope")
+        scopes = scope.split() if isinstance(scope, str) else None
+        context["jwt"] = {"claims": dict(auth.claims), "scopes": scopes}
+    if auth.context is not None or auth.principal_id is not None:
+        lam: dict[str, Any] = dict(auth.context or {})
+        if auth.principal_id is not None:
+            lam.setdefault("principalId", auth.principal_id)
+        context["lambda"] = lam
+    return context
