@@ -1,0 +1,141 @@
+"""Console output: live progress, then a summary with every failure's expected/actual.
+
+On a TTY, progress is one updating line; otherwise (CI, pipes) one plain line
+per check. Everything printed goes through the run's Redactor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+from smoke.model import CheckResult, Outcome, ScanResult
+from smoke.redact import Redactor
+from smoke.reporters import LABELS, learn, totals
+from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted, ScanFinished
+
+
+def result_line(result: CheckResult) -> str:
+    ex = result.exchange
+    status = str(ex.response.status) if ex and ex.response else "-"
+    ms = f"{ex.latency_ms:.0f} ms" if ex else ""
+    line = f"{LABELS[result.outcome]:<8} {result.check.id}  {status}  {ms}".rstrip()
+    if result.error and result.outcome is not Outcome.PASSED:
+        line += f"  ({result.error})"
+    return line
+
+
+class ConsoleReporter:
+    def __init__(
+        self,
+        stream: IO[str],
+        redactor: Redactor,
+        *,
+        report_paths: Sequence[Path] = (),
+        live: bool | None = None,
+    ) -> None:
+        self.stream = stream
+        self.redactor = redactor
+        self.report_paths = list(report_paths)
+        isatty = getattr(stream, "isatty", None)
+        self.live = live if live is not None else bool(isatty and isatty())
+        self._total = 0
+        self._done = 0
+        self._bad = 0
+        self._finished: RunFinished | None = None
+        self._started: RunStarted | None = None
+
+    def _print(self, text: str = "") -> None:
+        self.stream.write(self.redactor.text(text) + "\n")
+        self.stream.flush()
+
+    def start(self) -> None:
+        pass
+
+    def handle_event(self, event: RunEvent) -> None:
+        learn(self.redactor, event)
+        if isinstance(event, RunStarted):
+            self._started = event
+            self._total = len(event.checks)
+            transport = event.meta.get("transport", "")
+            self._print(f"smoke: {self._total} check(s) against {event.environment} via {transport}")
+        elif isinstance(event, CheckFinished):
+            self._done += 1
+            result = event.result
+            if result.outcome is not Outcome.PASSED:
+                self._bad += 1
+            if self.live:
+                text = self.redactor.text(
+                    f"\r[{self._done}/{self._total}] {self._bad} not passed  {result.check.id}"
+                )
+                self.stream.write(text[:120].ljust(120))
+                self.stream.flush()
+            else:
+                self._print(result_line(result))
+        elif isinstance(event, ScanFinished):
+            self._clear_live()
+            self._print(self.scan_line(event.scan))
+        elif isinstance(event, RunFinished):
+            self._finished = event
+            self._clear_live()
+
+    def _clear_live(self) -> None:
+        if self.live and self._done:
+            self.stream.write("\r" + " " * 120 + "\r")
+            self.stream.flush()
+
+    @staticmethod
+    def scan_line(scan: ScanResult) -> str:
+        if scan.skipped:
+            return "log scan: skipped"
+        if scan.errors:
+            return "LOG SCAN DID NOT RUN: " + "; ".join(scan.errors)
+        return (
+            f"log scan: {len(scan.findings)} finding(s) in {len(scan.scanned_groups)} log group(s)"
+        )
+
+    def summary(self, finished: RunFinished) -> list[str]:
+        lines: list[str] = [""]
+        for result in finished.results:
+            if result.outcome in (Outcome.PASSED, Outcome.NOT_RUN) and not result.findings:
+                continue
+            if self.live or result.outcome is Outcome.PASSED:
+                lines.append(result_line(result))
+            lines.append(f"  {result.check.location}")
+            for f in result.failures:
+                lines.append(f"  - {f.message}")
+                if f.expected is not None:
+                    lines.append(f"      expected: {f.expected}")
+                if f.actual is not None:
+                    lines.append(f"      actual:   {f.actual}")
+            ex = result.exchange
+            if ex and (ex.error_type or ex.error_message):
+                lines.append(f"  function error: {ex.error_type or ''}: {ex.error_message or ''}")
+        scan = finished.scan
+        if scan is not None:
+            for finding in scan.findings:
+                where = f" ({finding.check_id})" if finding.check_id else ""
+                lines.append(f"  log [{finding.rule}] {finding.function}{where}: {finding.line.strip()}")
+            if scan.errors:
+                lines.append("THE LOG SCAN COULD NOT RUN: a run without a log scan is not a clean run.")
+                lines += [f"  {e}" for e in scan.errors]
+        t = totals(finished.results, len(scan.findings) if scan else 0)
+        parts = [f"{t[o.value]} {o.value.replace('_', ' ')}" for o in Outcome if t[o.value]]
+        head = f"{t['checks']} check(s): " + (", ".join(parts) or "none")
+        if t["findings"]:
+            head += f"; {t['findings']} log finding(s)"
+        duration = finished.finished_at - finished.started_at
+        head += f" in {duration:.2f}s"
+        if finished.interrupted:
+            head += f" (interrupted: {finished.interrupted})"
+        lines.append(head)
+        for path in self.report_paths:
+            lines.append(f"report: {path}")
+        lines.append(f"exit code {finished.exit_code}")
+        return lines
+
+    def shutdown(self) -> None:
+        if self._finished is not None:
+            for line in self.summary(self._finished):
+                self._print(line)

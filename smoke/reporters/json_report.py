@@ -1,0 +1,194 @@
+"""The JSON report (``reports/smoke-ENV.json``), described by ``smoke/schema/report.schema.json``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+from smoke.model import Check, CheckResult, Finding, FunctionRef, Outcome, ScanResult
+from smoke.redact import Redactor
+from smoke.reporters import learn, totals, write_atomic
+from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted, ScanFinished
+
+SCHEMA_VERSION = 1
+EXCERPT_CHARS = 500
+
+
+def iso(epoch_s: float) -> str:
+    return dt.datetime.fromtimestamp(epoch_s, tz=dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def payload_summary(payload: Any, limit: int = 200) -> str | None:
+    if payload is None:
+        return None
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def finding_entry(finding: Finding, redactor: Redactor) -> dict[str, Any]:
+    return {
+        "function": finding.function,
+        "log_group": finding.log_group,
+        "rule": finding.rule,
+        "line": redactor.text(finding.line),
+        "timestamp_ms": finding.timestamp_ms,
+        "log_stream": finding.log_stream,
+        "request_id": finding.request_id,
+        "check_id": finding.check_id,
+    }
+
+
+def request_entry(check: Check, result: CheckResult, redactor: Redactor) -> dict[str, Any]:
+    req = check.request
+    exchange = result.exchange
+    return {
+        "event": check.event,
+        "method": None if check.is_raw else req.method.upper(),
+        "path": None if check.is_raw else redactor.text(req.path),
+        "query": redactor.data({k: list(v) for k, v in req.query.items()}),
+        "headers": redactor.headers(req.headers),
+        "payload": redactor.text(payload_summary(check.payload) or "") or None,
+        "target": redactor.text(exchange.target) if exchange else None,
+    }
+
+
+def check_entry(result: CheckResult, redactor: Redactor) -> dict[str, Any]:
+    check, ex = result.check, result.exchange
+    metrics = ex.metrics if ex else None
+    response = ex.response if ex else None
+    excerpt = None
+    if response is not None and result.outcome is not Outcome.PASSED:
+        excerpt = redactor.text(response.text()[:EXCERPT_CHARS])
+    return {
+        "id": check.id,
+        "suite": check.suite,
+        "name": check.name,
+        "function": check.function,
+        "location": str(check.location),
+        "tags": list(check.tags),
+        "outcome": result.outcome.value,
+        "request": request_entry(check, result, redactor),
+        "status": response.status if response else None,
+        "latency_ms": round(ex.latency_ms, 3) if ex else None,
+        "failures": [
+            {
+                "kind": f.kind,
+                "message": redactor.text(f.message),
+                "expected": redactor.text(f.expected) if f.expected is not None else None,
+                "actual": redactor.text(f.actual) if f.actual is not None else None,
+            }
+            for f in result.failures
+        ],
+        "error": redactor.text(result.error) if result.error else None,
+        "function_error": ex.function_error if ex else None,
+        "error_type": redactor.text(ex.error_type) if ex and ex.error_type else None,
+        "error_message": redactor.text(ex.error_message) if ex and ex.error_message else None,
+        "response_excerpt": excerpt,
+        "log_tail": redactor.text(ex.log_tail) if ex and ex.log_tail else None,
+        "request_id": ex.request_id if ex else None,
+        "executed_version": ex.executed_version if ex else None,
+        "metrics": None if metrics is None else {
+            "duration_ms": metrics.duration_ms,
+            "billed_duration_ms": metrics.billed_duration_ms,
+            "init_duration_ms": metrics.init_duration_ms,
+            "cold_start": metrics.init_duration_ms is not None,
+            "memory_size_mb": metrics.memory_size_mb,
+            "max_memory_used_mb": metrics.max_memory_used_mb,
+        },
+        "retries": ex.retries if ex else 0,
+        "notes": [redactor.text(n) for n in ex.notes] if ex else [],
+        "findings": [finding_entry(f, redactor) for f in result.findings],
+    }
+
+
+def function_entry(ref: FunctionRef) -> dict[str, Any]:
+    return {
+        "name": ref.name,
+        "arn": ref.arn,
+        "qualifier": ref.qualifier,
+        "runtime": ref.runtime,
+        "last_modified": ref.last_modified,
+        "log_group": ref.log_group,
+    }
+
+
+def scan_entry(scan: ScanResult | None, redactor: Redactor) -> dict[str, Any] | None:
+    if scan is None:
+        return None
+    return {
+        "skipped": scan.skipped,
+        "groups": list(scan.scanned_groups),
+        "findings": [finding_entry(f, redactor) for f in scan.findings],
+        "errors": [redactor.text(e) for e in scan.errors],
+        "api_calls": scan.api_calls,
+    }
+
+
+class JsonReporter:
+    def __init__(self, path: Path, redactor: Redactor) -> None:
+        self.path = path
+        self.redactor = redactor
+        self._started: RunStarted | None = None
+        self._results: dict[str, CheckResult] = {}
+        self._scan: ScanResult | None = None
+        self._finished: RunFinished | None = None
+
+    def start(self) -> None:
+        pass
+
+    def handle_event(self, event: RunEvent) -> None:
+        learn(self.redactor, event)
+        if isinstance(event, RunStarted):
+            self._started = event
+        elif isinstance(event, CheckFinished):
+            self._results[event.result.check.id] = event.result
+        elif isinstance(event, ScanFinished):
+            self._scan = event.scan
+        elif isinstance(event, RunFinished):
+            self._finished = event
+            self._scan = event.scan
+
+    def report(self) -> dict[str, Any] | None:
+        started = self._started
+        if started is None:
+            return None
+        finished = self._finished
+        if finished is not None:
+            results = list(finished.results)
+        else:  # shut down without RunFinished: complete the picture with what we have
+            results = [
+                self._results.get(c.id)
+                or CheckResult(c, Outcome.NOT_RUN, error="not run: the run ended early")
+                for c in started.checks
+            ]
+        end = finished.finished_at if finished else time.time()
+        scan = self._scan
+        meta = dict(started.meta)
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "run": {
+                "environment": started.environment,
+                "started_at": iso(started.started_at),
+                "finished_at": iso(end),
+                "duration_s": round(end - started.started_at, 3),
+                "smoke_version": str(meta.get("smoke_version", "")),
+                "python_version": str(meta.get("python_version", platform.python_version())),
+                "transport": str(meta.get("transport", "")),
+                "config": str(meta.get("config", "")),
+                "exit_code": finished.exit_code if finished else None,
+                "interrupted": finished.interrupted if finished else "ended early",
+            },
+            "functions": {k: function_entry(v) for k, v in started.functions.items()},
+            "checks": [check_entry(r, self.redactor) for r in results],
+            "log_scan": scan_entry(scan, self.redactor),
+            "totals": totals(results, len(scan.findings) if scan else 0),
+        }
+
+    def shutdown(self) -> None:
+        data = self.report()
+        if data is not None:
+            write_atomic(self.path, json.dumps(data, indent=2) + "\n")

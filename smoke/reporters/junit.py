@@ -1,0 +1,178 @@
+"""The JUnit XML report (``reports/smoke-ENV.xml``) for GitHub Actions, GitLab and Jenkins.
+
+One ``<testsuite>`` per suite file, one ``<testcase>`` per check; FAILED is a
+``<failure>``, ERROR and REFUSED an ``<error>``, NOT_RUN ``<skipped>``. The log
+scan is a separate ``log-scan`` testsuite with one testcase per function.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from smoke.model import CheckResult, Finding, Outcome, ScanResult
+from smoke.redact import Redactor
+from smoke.reporters import learn, write_atomic
+from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted, ScanFinished
+
+LOG_SCAN_SUITE = "log-scan"
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def failure_text(result: CheckResult) -> str:
+    lines: list[str] = []
+    for f in result.failures:
+        lines.append(f"[{f.kind}] {f.message}")
+        if f.expected is not None:
+            lines.append(f"  expected: {f.expected}")
+        if f.actual is not None:
+            lines.append(f"  actual:   {f.actual}")
+    ex = result.exchange
+    if ex is not None:
+        if ex.response is not None:
+            lines.append(f"status: {ex.response.status}  latency: {ex.latency_ms:.0f} ms")
+        if ex.error_type or ex.error_message:
+            lines.append(f"function error: {ex.error_type or ''}: {ex.error_message or ''}")
+        if ex.log_tail:
+            lines.append("log tail:")
+            lines.append(ex.log_tail.rstrip("\n"))
+    for finding in result.findings:
+        lines.append(f"log finding [{finding.rule}]: {finding.line}")
+    return "\n".join(lines)
+
+
+def _counts(cases: list[ET.Element]) -> dict[str, str]:
+    def n(tag: str) -> str:
+        return str(sum(1 for c in cases if c.find(tag) is not None))
+
+    total = sum(float(c.get("time", "0")) for c in cases)
+    return {
+        "tests": str(len(cases)),
+        "failures": n("failure"),
+        "errors": n("error"),
+        "skipped": n("skipped"),
+        "time": f"{total:.3f}",
+    }
+
+
+class JUnitReporter:
+    def __init__(self, path: Path, redactor: Redactor) -> None:
+        self.path = path
+        self.redactor = redactor
+        self._started: RunStarted | None = None
+        self._results: dict[str, CheckResult] = {}
+        self._scan: ScanResult | None = None
+        self._final: tuple[CheckResult, ...] | None = None
+
+    def start(self) -> None:
+        pass
+
+    def t(self, text: str) -> str:
+        """Redacted, and without characters XML 1.0 cannot carry."""
+        return _NOT_XML.sub("?", self.redactor.text(text))
+
+    def handle_event(self, event: RunEvent) -> None:
+        learn(self.redactor, event)
+        if isinstance(event, RunStarted):
+            self._started = event
+        elif isinstance(event, CheckFinished):
+            self._results[event.result.check.id] = event.result
+        elif isinstance(event, ScanFinished):
+            self._scan = event.scan
+        elif isinstance(event, RunFinished):
+            self._final = event.results
+            self._scan = event.scan
+
+    def testcase(self, result: CheckResult) -> ET.Element:
+        check = result.check
+        ex = result.exchange
+        case = ET.Element("testcase", {
+            "classname": check.suite,
+            "name": check.name,
+            "file": check.location.file,
+            "line": str(check.location.line),
+            "time": f"{(ex.latency_ms / 1000.0) if ex else 0.0:.3f}",
+        })
+        if result.outcome is Outcome.FAILED:
+            first = result.failures[0] if result.failures else None
+            el = ET.SubElement(case, "failure", {
+                "message": self.t(first.message if first else "failed"),
+                "type": first.kind if first else "failure",
+            })
+            el.text = self.t(failure_text(result))
+        elif result.outcome in (Outcome.ERROR, Outcome.REFUSED):
+            el = ET.SubElement(case, "error", {
+                "message": self.t(result.error or result.outcome.value),
+                "type": result.outcome.value,
+            })
+            el.text = self.t("\n".join(x for x in (result.error or "", failure_text(result)) if x))
+        elif result.outcome is Outcome.NOT_RUN:
+            ET.SubElement(case, "skipped", {"message": self.t(result.error or "not run")})
+        return case
+
+    def scan_cases(self, scan: ScanResult) -> list[ET.Element]:
+        by_function: dict[str, list[Finding]] = {}
+        functions = dict(self._started.functions) if self._started else {}
+        for name in functions:
+            by_function[name] = []
+        for finding in scan.findings:
+            by_function.setdefault(finding.function, []).append(finding)
+        cases: list[ET.Element] = []
+        for name, findings in by_function.items():
+            case = ET.Element("testcase", {"classname": LOG_SCAN_SUITE, "name": name, "time": "0.000"})
+            if findings:
+                el = ET.SubElement(case, "failure", {
+                    "message": f"{len(findings)} error line(s) in the logs of {name}",
+                    "type": "log",
+                })
+                el.text = self.t("\n".join(
+                    f"[{f.rule}] {f.log_group} {f.check_id or ''} {f.line}" for f in findings
+                ))
+            elif scan.errors:
+                el = ET.SubElement(case, "error", {"message": "the log scan could not run", "type": "log-scan"})
+                el.text = self.t("\n".join(scan.errors))
+            cases.append(case)
+        if not cases and scan.errors:
+            case = ET.Element("testcase", {"classname": LOG_SCAN_SUITE, "name": "log scan", "time": "0.000"})
+            el = ET.SubElement(case, "error", {"message": "the log scan could not run", "type": "log-scan"})
+            el.text = self.t("\n".join(scan.errors))
+            cases.append(case)
+        return cases
+
+    def render(self) -> str | None:
+        started = self._started
+        if started is None:
+            return None
+        results = list(self._final) if self._final is not None else [
+            self._results.get(c.id) or CheckResult(c, Outcome.NOT_RUN, error="not run: the run ended early")
+            for c in started.checks
+        ]
+        stamp = dt.datetime.fromtimestamp(started.started_at, tz=dt.timezone.utc).isoformat(timespec="seconds")
+        root = ET.Element("testsuites", {"name": f"smoke {started.environment}"})
+        groups: dict[str, list[CheckResult]] = {}
+        for result in results:
+            groups.setdefault(result.check.suite, []).append(result)
+        all_cases: list[ET.Element] = []
+        for suite, members in groups.items():
+            cases = [self.testcase(m) for m in members]
+            all_cases += cases
+            el = ET.SubElement(root, "testsuite", {"name": suite, **_counts(cases), "timestamp": stamp,
+                                                   "file": members[0].check.location.file})
+            el.extend(cases)
+        if self._scan is not None and not self._scan.skipped:
+            cases = self.scan_cases(self._scan)
+            all_cases += cases
+            el = ET.SubElement(root, "testsuite", {"name": LOG_SCAN_SUITE, **_counts(cases), "timestamp": stamp})
+            el.extend(cases)
+        root.attrib.update(_counts(all_cases))
+        root.set("time", f"{time.time() - started.started_at:.3f}")
+        ET.indent(root)
+        return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+    def shutdown(self) -> None:
+        text = self.render()
+        if text is not None:
+            write_atomic(self.path, text)

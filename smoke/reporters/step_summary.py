@@ -1,0 +1,98 @@
+"""A Markdown summary appended to ``$GITHUB_STEP_SUMMARY`` (GitHub Actions job page)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from smoke.model import CheckResult, Outcome
+from smoke.redact import Redactor
+from smoke.reporters import LABELS, learn, totals
+from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted
+
+ICONS = {
+    Outcome.PASSED: "✅",
+    Outcome.FAILED: "❌",
+    Outcome.ERROR: "💥",
+    Outcome.REFUSED: "⛔",
+    Outcome.NOT_RUN: "⏭️",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def step_summary_path() -> Path | None:
+    value = os.environ.get("GITHUB_STEP_SUMMARY")
+    return Path(value) if value else None
+
+
+class StepSummaryReporter:
+    def __init__(self, path: Path, redactor: Redactor) -> None:
+        self.path = path
+        self.redactor = redactor
+        self._started: RunStarted | None = None
+        self._finished: RunFinished | None = None
+        self._results: dict[str, CheckResult] = {}
+
+    def start(self) -> None:
+        pass
+
+    def handle_event(self, event: RunEvent) -> None:
+        learn(self.redactor, event)
+        if isinstance(event, RunStarted):
+            self._started = event
+        elif isinstance(event, CheckFinished):
+            self._results[event.result.check.id] = event.result
+        elif isinstance(event, RunFinished):
+            self._finished = event
+
+    def render(self) -> str | None:
+        started, finished = self._started, self._finished
+        if started is None:
+            return None
+        results = list(finished.results) if finished else [
+            self._results.get(c.id) or CheckResult(c, Outcome.NOT_RUN, error="not run")
+            for c in started.checks
+        ]
+        scan = finished.scan if finished else None
+        t = totals(results, len(scan.findings) if scan else 0)
+        exit_code = finished.exit_code if finished else "?"
+        out = [
+            f"## smoke `{started.environment}`: exit {exit_code}",
+            "",
+            f"{t['passed']} passed, {t['failed']} failed, {t['error']} error, "
+            f"{t['refused']} refused, {t['not_run']} not run, {t['findings']} log finding(s)",
+            "",
+            "| | check | status | ms | detail |",
+            "|---|---|---|---|---|",
+        ]
+        for r in results:
+            ex = r.exchange
+            status = str(ex.response.status) if ex and ex.response else ""
+            ms = f"{ex.latency_ms:.0f}" if ex else ""
+            detail = r.error or "; ".join(f.message for f in r.failures)
+            out.append(
+                f"| {ICONS[r.outcome]} {LABELS[r.outcome]} | {_cell(r.check.id)} | {status} | {ms} | {_cell(detail)} |"
+            )
+        failing = [r for r in results if r.failures]
+        if failing:
+            out += ["", "### Failures", ""]
+            for r in failing:
+                out.append(f"- **{_cell(r.check.id)}** ({r.check.location})")
+                for f in r.failures:
+                    out.append(f"  - {f.message} (expected `{f.expected}`, actual `{f.actual}`)")
+        if scan and (scan.findings or scan.errors):
+            out += ["", "### Log scan", ""]
+            out += [f"- `{f.function}` [{f.rule}]: `{_cell(f.line.strip())}`" for f in scan.findings]
+            out += [f"- **the log scan could not run**: {_cell(e)}" for e in scan.errors]
+        return self.redactor.text("\n".join(out)) + "\n\n"
+
+    def shutdown(self) -> None:
+        text = self.render()
+        if text is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(text)
