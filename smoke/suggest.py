@@ -21,9 +21,7 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     return matches[0] if matches and matches[0] != word else None
 
 
-def valid_values(
-    word: str | None, candidates: Iterable[str], label: str = "valid values"
-) -> str:
+def valid_values(word: str | None, candidates: Iterable[str], label: str = "valid values") -> str:
     """``"valid values: a, b, c; did you mean 'x'?"`` (the suggestion only when close)."""
     choices = list(dict.fromkeys(candidates))
     text = f"{label}: {', '.join(choices)}" if choices else f"{label}: (none)"

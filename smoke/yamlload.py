@@ -12,7 +12,8 @@ quoted lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from smoke.errors import ConfigError
 from smoke.model import Location
 
 MAX_BYTES = 1024 * 1024
-MAX_ALIASES = 100
+MAX_NODES = 100_000
 _QUOTE_MAX_LINES = 8
 
 
@@ -78,6 +79,19 @@ def _end_line(node: yaml.Node) -> int:
     return max(end, node.start_mark.line + 1)
 
 
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values the node stands for once aliases are expanded."""
+    if id(node) in memo:
+        return memo[id(node)]
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(child, memo) for child in node.value)
+    memo[id(node)] = size
+    return size
+
+
 class _MarkedLoader(yaml.SafeLoader):
     """SafeLoader that builds MarkedDict/MarkedList and rejects duplicate keys."""
 
@@ -85,7 +99,6 @@ class _MarkedLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.file = file
         self.text = stream
-        self._aliases = 0
         self._open_anchors: set[str] = set()
 
     def _loc(self, node: yaml.Node, start: yaml.Node | None = None) -> Location:
@@ -95,11 +108,9 @@ class _MarkedLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(AliasEvent):
             event = self.peek_event()
-            self._aliases += 1
-            if event.anchor in self._open_anchors or self._aliases > MAX_ALIASES:
-                why = "refers to itself" if event.anchor in self._open_anchors else "is one too many"
+            if event.anchor in self._open_anchors:
                 raise yaml.composer.ComposerError(
-                    None, None, f"the alias *{event.anchor} {why}", event.start_mark
+                    None, None, f"the alias *{event.anchor} refers to itself", event.start_mark
                 )
             return super().compose_node(parent, index)
         anchor = getattr(self.peek_event(), "anchor", None)
@@ -109,6 +120,17 @@ class _MarkedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._open_anchors.discard(anchor or "")
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        size = _expanded_size(node, {})
+        if size > MAX_NODES:
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"aliases expand to {size} values (the limit is {MAX_NODES})",
+                node.start_mark,
+            )
+        return super().construct_document(node)
 
     def construct_marked_mapping(self, node: yaml.MappingNode) -> Iterator[MarkedDict]:
         data = MarkedDict()
@@ -286,3 +308,77 @@ def load_yaml(path: str | Path) -> Any:
             "smoke.yaml starts with `environments:`.",
         )
     return data
+
+
+# ------------------------------------------------------------------ ${VAR} interpolation
+
+_REFERENCE = re.compile(r"\$(\$?)\{([^}]*)\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def interpolate(data: Any, env: Mapping[str, str], file: str, text: str = "") -> set[str]:
+    """Replace ``${NAME}`` / ``${NAME:-default}`` in every string value, in place.
+
+    ``$${`` writes a literal ``${``. Returns the values read from ``env`` (secrets).
+    An unset variable without a default is a ConfigError at the value's line.
+    """
+    secrets: set[str] = set()
+    stack: list[Any] = [data]
+    seen: set[int] = set()
+    while stack:
+        container = stack.pop()
+        if id(container) in seen:
+            continue
+        seen.add(id(container))
+        keys: Iterable[Any] = (
+            list(container) if isinstance(container, dict) else range(len(container))
+        )
+        for key in keys:
+            value = container[key]
+            if isinstance(value, (dict, list)):
+                stack.append(value)
+            elif isinstance(value, str) and "${" in value:
+                loc = node_location(container, key, file)
+                container[key] = _substitute(value, env, loc, text, secrets)
+    return secrets
+
+
+def _substitute(
+    value: str, env: Mapping[str, str], loc: Location, text: str, secrets: set[str]
+) -> str:
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1):
+            return "${" + match.group(2) + "}"
+        name, has_default, default = match.group(2).partition(":-")
+        if not _NAME.fullmatch(name):
+            raise ConfigError(
+                f"invalid variable reference {match.group(0)!r}",
+                loc,
+                quote_lines(text, loc.line, loc.end_line),
+                hint="Write ${NAME} or ${NAME:-default}; NAME is letters, digits and _; "
+                "write $${ for a literal ${.",
+            )
+        if name in env:
+            found = env[name]
+            if found:
+                secrets.add(found)
+            return found
+        if has_default:
+            return default
+        raise ConfigError(
+            f"the environment variable {name} is not set",
+            loc,
+            quote_lines(text, loc.line, loc.end_line),
+            hint=f"Set {name} before running smoke, or give a default: ${{{name}:-value}}.",
+        )
+
+    return _REFERENCE.sub(replace, value)
+
+
+def to_plain(value: Any) -> Any:
+    """The same data as plain dicts and lists (for the model and for JSON)."""
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    return value

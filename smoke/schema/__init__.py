@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from smoke.errors import ConfigError
+from smoke.model import Location
+from smoke.suggest import valid_values
+from smoke.yamlload import location_of, node_location, quote_lines
 
 
 def _file_name(name: str) -> str:
     return name if name.endswith(".json") else f"{name}.schema.json"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _schema_text(file_name: str) -> str:
     try:
         return resources.files(__name__).joinpath(file_name).read_text(encoding="utf-8")
@@ -39,3 +45,151 @@ def load_schema(name: str) -> dict[str, Any]:
 def schema_path(name: str) -> Path:
     """The schema's file on disk (for ``# yaml-language-server: $schema=...``)."""
     return Path(str(resources.files(__name__).joinpath(_file_name(name))))
+
+
+# ------------------------------------------------------------------ validation errors
+
+_TYPE_NAMES = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+    "null": "null",
+}
+_MAX_LISTED = 5
+
+
+@functools.cache
+def _validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(load_schema(name))
+
+
+def validate(data: Any, name: str, file: str, text: str, secrets: Iterable[str] = ()) -> None:
+    """Validate ``data`` (from ``yamlload``) against the schema ``name``.
+
+    Raises one ConfigError for the first problem in file order, with ``file:line``,
+    the quoted lines, valid keys/values and a did-you-mean; later problems are
+    listed in its hint.
+    """
+    issues = [
+        issue
+        for error in _validator(name).iter_errors(data)
+        for issue in _issues(_deepest(error), data, file, set(secrets))
+    ]
+    if not issues:
+        return
+    issues.sort(key=lambda i: (i[0].line, i[0].end_line))
+    loc, message, hint = issues[0]
+    more = [f"also {i[0]}: {i[1]}" for i in issues[1 : 1 + _MAX_LISTED]]
+    if len(issues) > 1 + _MAX_LISTED:
+        more.append(f"... and {len(issues) - 1 - _MAX_LISTED} more")
+    raise ConfigError(
+        message, loc, quote_lines(text, loc.line, loc.end_line), "\n".join([hint, *more]).strip()
+    )
+
+
+def _deepest(error: Any) -> Any:
+    """For anyOf/oneOf, the alternative's error that went deepest into the value."""
+    while error.validator in ("anyOf", "oneOf") and error.context:
+        deeper = [e for e in error.context if len(e.absolute_path) > len(error.absolute_path)]
+        if not deeper:
+            break
+        error = max(deeper, key=lambda e: len(e.absolute_path))
+    return error
+
+
+def _issues(error: Any, data: Any, file: str, secrets: set[str]) -> list[tuple[Location, str, str]]:
+    path = list(error.absolute_path)
+    parent, container = _walk(data, path)
+    loc = node_location(parent, path[-1], file) if path else location_of(data, file)
+    where = describe_path(data, path)
+    value = error.instance
+    kind = error.validator
+    expected = error.schema.get("x-expected") if isinstance(error.schema, dict) else None
+    if kind == "additionalProperties" and isinstance(value, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = [k for k in value if k not in allowed]
+        return [
+            (
+                node_location(container, key, file),
+                f"unknown key {key!r} in {where}",
+                valid_values(key, allowed, "valid keys"),
+            )
+            for key in unknown
+        ]
+    if kind == "required":
+        missing = [k for k in error.validator_value if k not in value]
+        return [(loc, f"{where} is missing the required key {', '.join(map(repr, missing))}", "")]
+    if kind == "enum":
+        got = _show(value, secrets)
+        choices = [str(c) for c in error.validator_value]
+        word = value if isinstance(value, str) else None
+        return [(loc, f"{where} has an unknown value {got}", valid_values(word, choices))]
+    if expected:
+        return [(loc, f"{where} must be {expected}; got {_show(value, secrets)}", "")]
+    if kind == "type":
+        types = (
+            error.validator_value
+            if isinstance(error.validator_value, list)
+            else [error.validator_value]
+        )
+        wanted = " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in types)
+        return [(loc, f"{where} must be {wanted}; got {_describe(value, secrets)}", "")]
+    if kind == "minItems":
+        return [(loc, f"{where} must not be an empty list", "")]
+    if kind == "minLength":
+        return [(loc, f"{where} must not be empty", "")]
+    if kind == "minProperties":
+        return [(loc, f"{where} must have at least one entry", "")]
+    bounds = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
+    if kind in bounds:
+        limit = f"{bounds[kind]} {error.validator_value}"
+        return [(loc, f"{where} must be {limit}; got {_show(value, secrets)}", "")]
+    return [(loc, f"{where}: {error.message}", "")]
+
+
+def _walk(data: Any, path: list[Any]) -> tuple[Any, Any]:
+    """(parent of the value at ``path``, the value itself)."""
+    parent, value = None, data
+    for step in path:
+        parent, value = value, value[step]
+    return parent, value
+
+
+def describe_path(data: Any, path: Sequence[Any]) -> str:
+    """``checks[1] ('health').expect.status``: a path in the user's words."""
+    if not path:
+        return "the top level"
+    text, value = "", data
+    for step in path:
+        value = value[step]
+        if isinstance(step, int):
+            text += f"[{step}]"
+            name = value.get("name") if isinstance(value, dict) else None
+            if isinstance(name, str):
+                text += f" ({name!r})"
+        else:
+            text += f".{step}" if text else str(step)
+    return f"`{text}`" if "(" not in text else text
+
+
+def _describe(value: Any, secrets: set[str]) -> str:
+    for python_type, name in ((bool, "boolean"), (dict, "object"), (list, "array")):
+        if isinstance(value, python_type):
+            return f"{_TYPE_NAMES[name]} {_show(value, secrets)}"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, str):
+        return f"the string {_show(value, secrets)}"
+    return _show(value, secrets)
+
+
+def _show(value: Any, secrets: set[str]) -> str:
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text if len(text) <= 60 else text[:57] + "..."
