@@ -85,13 +85,13 @@ def _headers(proxy: Mapping[str, Any]) -> dict[str, list[str]]:
 
 def _body(proxy: Mapping[str, Any]) -> bytes:
     body = proxy.get("body")
+    encoded = proxy.get("isBase64Encoded", False)
+    if encoded is not None and not isinstance(encoded, bool):
+        raise Malformed(f"isBase64Encoded must be a boolean, got {describe(encoded)}")
     if body is None:
         return b""
     if not isinstance(body, str):
         raise Malformed(f"body must be a string, got {describe(body)}")
-    encoded = proxy.get("isBase64Encoded", False)
-    if encoded is not None and not isinstance(encoded, bool):
-        raise Malformed(f"isBase64Encoded must be a boolean, got {describe(encoded)}")
     if not encoded:
         return body.encode("utf-8", errors="surrogatepass")
     try:
