@@ -1,0 +1,166 @@
+"""boto3 sessions and clients for an environment, and botocore errors -> smoke.errors.
+
+Every AWS call in smoke goes through a client made here: botocore's own retries are
+off (``total_max_attempts=1``) because a retried Invoke may run the function twice;
+callers retry themselves, and only where that is safe. boto3/botocore are imported
+inside the functions, so importing this module stays cheap.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from smoke.errors import CredentialsError, HarnessError, SmokeError
+from smoke.model import Environment
+
+_lock = threading.Lock()  # boto3 sessions are not safe to create clients from concurrently
+_sessions: dict[tuple[str | None, str | None], Any] = {}
+
+CREDENTIALS_CODES = frozenset(
+    {
+        "ExpiredToken",
+        "ExpiredTokenException",
+        "InvalidClientTokenId",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "SignatureDoesNotMatch",
+        "RequestExpired",
+        "AuthFailure",
+    }
+)
+ACCESS_DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "AuthorizationError", "UnauthorizedOperation"}
+)
+
+
+def session(env: Environment) -> Any:
+    """A ``boto3.Session`` for the environment's profile and region (one per pair)."""
+    key = (env.profile, env.region)
+    with _lock:
+        found = _sessions.get(key)
+        if found is not None:
+            return found
+        import boto3
+
+        try:
+            made = boto3.Session(profile_name=env.profile, region_name=env.region)
+        except Exception as exc:
+            raise translate(exc, f"open the AWS session of environment '{env.name}'") from exc
+        _sessions[key] = made
+        return made
+
+
+def client(
+    env: Environment,
+    service: str,
+    *,
+    endpoint_url: str | None = None,
+    read_timeout_s: float = 30,
+    connect_timeout_s: float = 5,
+    max_pool: int = 32,
+) -> Any:
+    """A botocore client with retries off and explicit timeouts.
+
+    The endpoint is ``endpoint_url``, else ``env.endpoint_url``, else whatever botocore
+    resolves (it honours ``AWS_ENDPOINT_URL`` and ``AWS_ENDPOINT_URL_<SERVICE>``).
+    """
+    from botocore.config import Config
+
+    config = Config(
+        retries={"total_max_attempts": 1, "mode": "standard"},
+        read_timeout=read_timeout_s,
+        connect_timeout=connect_timeout_s,
+        max_pool_connections=max_pool,
+    )
+    endpoint = endpoint_url or env.endpoint_url
+    made_session = session(env)
+    with _lock:
+        try:
+            return made_session.client(service, endpoint_url=endpoint, config=config)
+        except Exception as exc:
+            raise translate(exc, f"create the {service} client") from exc
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ``ClientError`` ('' for anything else)."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def error_message(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Message", "")) or str(exc)
+    return str(exc)
+
+
+def translate(exc: Exception, what: str) -> SmokeError:
+    """Turn a botocore/boto3 exception into one line of smoke.errors.
+
+    ``what`` says what smoke was doing, e.g. "invoke function api (orders-prod)".
+    """
+    if isinstance(exc, SmokeError):
+        return exc
+    import botocore.exceptions as bx
+
+    name = type(exc).__name__
+    if isinstance(exc, bx.ProfileNotFound):
+        return CredentialsError(
+            f"could not {what}: {exc}. Check the profile name in smoke.yaml "
+            "or run `aws configure list-profiles`."
+        )
+    if isinstance(exc, (bx.NoCredentialsError, bx.PartialCredentialsError)):
+        return CredentialsError(
+            f"could not {what}: no AWS credentials found. Set a profile in smoke.yaml, "
+            "export AWS_PROFILE, or log in (e.g. `aws sso login`)."
+        )
+    if isinstance(
+        exc, (bx.TokenRetrievalError, bx.SSOError, bx.CredentialRetrievalError, bx.NoAuthTokenError)
+    ):
+        return CredentialsError(
+            f"could not {what}: the AWS credentials could not be loaded or have expired "
+            f"({exc}). Log in again (e.g. `aws sso login`)."
+        )
+    if isinstance(exc, bx.NoRegionError):
+        return HarnessError(
+            f"could not {what}: no AWS region. Set `region:` for the environment in "
+            "smoke.yaml or export AWS_DEFAULT_REGION."
+        )
+    if isinstance(exc, (bx.InvalidRegionError, bx.UnknownEndpointError)):
+        return HarnessError(f"could not {what}: unknown AWS region ({exc}).")
+    if isinstance(exc, (bx.EndpointConnectionError, bx.ConnectTimeoutError)):
+        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "?")
+        return HarnessError(
+            f"could not {what}: cannot connect to {endpoint}. Check the region, "
+            "endpoint_url and network (DNS, proxy, VPN)."
+        )
+    if isinstance(exc, bx.ReadTimeoutError):
+        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "?")
+        return HarnessError(f"could not {what}: no answer from {endpoint} in time.")
+    if isinstance(exc, bx.ClientError):
+        code = error_code(exc)
+        operation = getattr(exc, "operation_name", "") or "the call"
+        message = error_message(exc)
+        if code in CREDENTIALS_CODES:
+            return CredentialsError(
+                f"could not {what}: the AWS credentials were refused ({code}: {message}). "
+                "Refresh them (e.g. `aws sso login`) and run again."
+            )
+        if code in ACCESS_DENIED_CODES:
+            return HarnessError(
+                f"could not {what}: access denied to {operation} ({message}). "
+                f"Grant the permission for {operation} to the identity smoke runs as."
+            )
+        return HarnessError(f"could not {what}: {operation} failed with {code}: {message}")
+    if isinstance(exc, bx.BotoCoreError):
+        return HarnessError(f"could not {what}: {exc}")
+    return HarnessError(f"could not {what}: {name}: {exc}")
+
+
+def forget_sessions() -> None:
+    """Drop cached sessions (credentials are re-read on the next client)."""
+    with _lock:
+        _sessions.clear()

@@ -1,0 +1,221 @@
+"""The log scan: after the checks, read each log group once and match every line.
+
+One scan per distinct log group over [start - clock skew, end]. CloudWatch
+ingestion lags, so when the run's request ids are known the scan polls until each
+has its REPORT line (or ``wait_s`` runs out), re-reading only a recent stretch and
+dropping events already seen. Findings belong to the function and, through the
+request id in the line or the START..REPORT block around it, to the check.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta, timezone
+
+from smoke.errors import HarnessError
+from smoke.logscan import LogEvent, LogSource
+from smoke.logscan.rules import DEFAULT_RULES, filter_pattern, match_line
+from smoke.logtail import classify
+from smoke.model import Environment, Finding, FunctionRef, LogRule, ScanResult
+
+REWIND_MS = 60_000  # later polls re-read this much before the newest stretch already read
+MARKER_TERMS = ("RequestId", "platform.start", "platform.report", "INIT_START")
+
+
+@dataclass
+class _Group:
+    name: str
+    function: str  # logical name the findings go to
+    stream_tags: set[str] | None = field(default_factory=set)  # "[3]", "[$LATEST]"; None: all
+
+
+def _stream_tag(ref: FunctionRef) -> str | None:
+    if ref.qualifier is None:
+        return "[$LATEST]"
+    if ref.qualifier.isdigit():
+        return f"[{ref.qualifier}]"
+    return None  # an alias: any version may have run
+
+
+def _groups(functions: Sequence[FunctionRef]) -> list[_Group]:
+    groups: dict[str, _Group] = {}
+    for ref in functions:
+        name = ref.log_group or f"/aws/lambda/{ref.name}"
+        group = groups.setdefault(name, _Group(name, ref.logical))
+        tag = _stream_tag(ref)
+        if tag is None or group.stream_tags is None:
+            group.stream_tags = None
+        else:
+            group.stream_tags.add(tag)
+    return list(groups.values())
+
+
+def _prefixes(tags: set[str] | None, start_ms: int, end_ms: int) -> list[str] | None:
+    """Stream name prefixes ``YYYY/MM/DD/[tag]`` for every UTC day of the window."""
+    if not tags:
+        return None
+    day = datetime.fromtimestamp(start_ms / 1000, tz=timezone.utc).date()
+    last = datetime.fromtimestamp(end_ms / 1000, tz=timezone.utc).date()
+    days: list[date] = []
+    while day <= last and len(days) < 32:
+        days.append(day)
+        day += timedelta(days=1)
+    return [f"{d:%Y/%m/%d}/{t}" for d in days for t in sorted(tags)]
+
+
+class _Attributor:
+    """Follows START..REPORT blocks per stream to give each line its request id."""
+
+    def __init__(self) -> None:
+        self.current: dict[str | None, str | None] = {}
+        self.orphans: dict[str | None, list[int]] = {}  # init-phase findings waiting for START
+        self.reports: set[str] = set()
+
+    def request_id(
+        self, event: LogEvent, index: int, is_finding: bool
+    ) -> tuple[str | None, str | None]:
+        """(request id of this line, request id to give earlier init-phase findings)."""
+        info = classify(event.message)
+        stream = event.log_stream
+        backfill = None
+        if info.kind == "init_start":
+            self.current[stream] = None
+            self.orphans[stream] = []
+        elif info.kind == "start":
+            self.current[stream] = info.request_id
+            backfill = info.request_id
+        rid = info.request_id or self.current.get(stream)
+        if info.kind == "report":
+            if info.request_id:
+                self.reports.add(info.request_id)
+            self.current[stream] = None
+        if is_finding and rid is None and stream in self.orphans:
+            self.orphans[stream].append(index)
+        return rid, backfill
+
+
+def _scan_group(
+    group: _Group,
+    events: list[LogEvent],
+    rules: Sequence[LogRule],
+    request_ids: Mapping[str, str],
+    attributor: _Attributor,
+) -> list[Finding]:
+    by_stream: dict[str | None, list[LogEvent]] = {}
+    for event in events:
+        by_stream.setdefault(event.log_stream, []).append(event)
+    findings: list[Finding] = []
+    for stream_events in by_stream.values():
+        for event in sorted(stream_events, key=lambda e: e.timestamp_ms):
+            rule = match_line(event.message, rules)
+            rid, backfill = attributor.request_id(event, len(findings), rule is not None)
+            if backfill:
+                for i in attributor.orphans.pop(event.log_stream, []):
+                    findings[i] = replace(
+                        findings[i], request_id=backfill, check_id=request_ids.get(backfill)
+                    )
+            if rule is not None:
+                findings.append(
+                    Finding(
+                        function=group.function,
+                        log_group=group.name,
+                        rule=rule.name,
+                        line=event.message.rstrip("\n"),
+                        timestamp_ms=event.timestamp_ms,
+                        log_stream=event.log_stream,
+                        request_id=rid,
+                        check_id=request_ids.get(rid) if rid else None,
+                    )
+                )
+    return findings
+
+
+def _wanted_stream(event: LogEvent, tags: set[str] | None) -> bool:
+    if not tags or event.log_stream is None:
+        return True
+    return any(tag in event.log_stream for tag in tags)
+
+
+def scan_logs(
+    functions: Sequence[FunctionRef],
+    source: LogSource,
+    *,
+    start_ms: int,
+    end_ms: int | None,
+    rules: Sequence[LogRule],
+    request_ids: Mapping[str, str],
+    wait_s: float,
+    clock_skew_ms: int = 5000,
+    poll_interval_s: float = 2.0,
+) -> ScanResult:
+    """Scan the log groups of ``functions``; ``request_ids`` maps request id -> check id."""
+    calls_before = source.api_calls
+    groups = _groups(functions)
+    pattern = filter_pattern(rules, MARKER_TERMS if request_ids else ()) or None
+    lo = start_ms - clock_skew_ms
+    seen: dict[str, set[tuple[str | None, int, str]]] = {g.name: set() for g in groups}
+    events: dict[str, list[LogEvent]] = {g.name: [] for g in groups}
+    errors: dict[str, str] = {}
+    deadline = time.monotonic() + max(0.0, wait_s)
+    read_to: dict[str, int] = {}
+    while True:
+        hi = end_ms + clock_skew_ms if end_ms is not None else int(time.time() * 1000)
+        for group in groups:
+            if group.name in errors:
+                continue
+            frm = max(lo, read_to[group.name] - REWIND_MS) if group.name in read_to else lo
+            try:
+                prefixes = _prefixes(group.stream_tags, frm, hi)
+                for event in source.events(group.name, frm, hi, pattern, prefixes):
+                    key = (event.log_stream, event.timestamp_ms, event.message)
+                    if key in seen[group.name] or not _wanted_stream(event, group.stream_tags):
+                        continue
+                    seen[group.name].add(key)
+                    events[group.name].append(event)
+            except HarnessError as exc:
+                errors[group.name] = f"{group.function} ({group.name}): {exc.message}"
+            read_to[group.name] = hi
+        findings: list[Finding] = []
+        reports: set[str] = set()
+        for group in groups:
+            attributor = _Attributor()
+            findings.extend(_scan_group(group, events[group.name], rules, request_ids, attributor))
+            reports |= attributor.reports
+        missing = set(request_ids) - reports
+        if not missing or time.monotonic() + poll_interval_s > deadline:
+            break
+        time.sleep(poll_interval_s)
+    return ScanResult(
+        findings=tuple(findings),
+        scanned_groups=tuple(g.name for g in groups if g.name not in errors),
+        errors=tuple(errors.values()),
+        api_calls=source.api_calls - calls_before,
+    )
+
+
+def scan_environment(
+    env: Environment,
+    functions: Sequence[FunctionRef],
+    *,
+    since_s: float,
+    rules: Sequence[LogRule] | None = None,
+    source: LogSource | None = None,
+) -> ScanResult:
+    """``smoke scan ENV --since 30m``: the last ``since_s`` seconds, no waiting."""
+    if source is None:
+        from smoke.logscan.cloudwatch import CloudWatchSource
+
+        source = CloudWatchSource(env)
+    now_ms = int(time.time() * 1000)
+    return scan_logs(
+        functions,
+        source,
+        start_ms=now_ms - int(since_s * 1000),
+        end_ms=None,
+        rules=tuple(rules) if rules is not None else DEFAULT_RULES + env.log_rules,
+        request_ids={},
+        wait_s=0,
+        clock_skew_ms=0,
+    )
