@@ -1,0 +1,249 @@
+"""The command line: ``smoke run | validate | list | discover | scan | local start``.
+
+Only the standard library is imported at module level, so ``smoke --help`` and
+``smoke validate`` start fast and never import boto3. Every ``SmokeError``
+becomes one clear message on stderr and its exit code; no tracebacks for user
+mistakes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from smoke.model import Config, Environment
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(text: str) -> float:
+    """``"90s"``, ``"30m"``, ``"2h"``, ``"1d"``, ``"1h30m"`` or plain seconds -> seconds."""
+    value = text.strip().lower()
+    if re.fullmatch(r"\d+(\.\d+)?", value):
+        return float(value)
+    parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", value)
+    if not parts or "".join(n + u for n, u in parts) != value:
+        raise argparse.ArgumentTypeError(
+            f"invalid duration {text!r}: use a number with a unit, e.g. 90s, 30m, 2h, 1d"
+        )
+    return sum(float(n) * _UNITS[u] for n, u in parts)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="smoke", description="Post-deploy smoke tests for AWS Lambda functions."
+    )
+    from smoke import __version__
+
+    parser.add_argument("--version", action="version", version=f"smoke {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--config", default="smoke.yaml", help="smoke.yaml to use (default: %(default)s)")
+        return p
+
+    p = command("run", "run the suites' checks against an environment")
+    p.add_argument("environment", metavar="ENV")
+    p.add_argument("suites", nargs="*", metavar="SUITE", help="suite files or names (default: suites/*.yaml)")
+    p.add_argument("--json", type=Path, metavar="PATH", help="JSON report (default: reports/smoke-ENV.json)")
+    p.add_argument("--junit", type=Path, metavar="PATH", help="JUnit XML report (default: reports/smoke-ENV.xml)")
+    p.add_argument("--tag", action="append", default=[], metavar="T", help="only checks with this tag (repeatable)")
+    p.add_argument("--concurrency", type=_positive_int, metavar="N", help="checks in flight at once (default: 16)")
+    p.add_argument("--no-log-scan", action="store_true", help="skip the CloudWatch / local log scan")
+    p.add_argument("--log-wait", type=parse_duration, default=10.0, metavar="SECONDS",
+                   help="how long to wait for logs to arrive (default: 10s)")
+    p.add_argument("--allow-mutations", action="store_true",
+                   help="run checks declared mutates: true in protected environments")
+    p.add_argument("--deadline", type=parse_duration, metavar="SECONDS",
+                   help="stop starting checks after this long; the rest are reported as not run")
+
+    p = command("validate", "check smoke.yaml and the suites without calling AWS")
+    p.add_argument("suites", nargs="*", metavar="SUITE")
+    p = command("list", "show the plan: checks, functions, transport, mutation status")
+    p.add_argument("environment", metavar="ENV")
+    p.add_argument("suites", nargs="*", metavar="SUITE")
+    p.add_argument("--tag", action="append", default=[], metavar="T")
+    p = command("discover", "show logical name -> physical function, qualifier, log group")
+    p.add_argument("environment", metavar="ENV")
+    p = command("scan", "scan the functions' logs alone, e.g. after a manual deploy")
+    p.add_argument("environment", metavar="ENV")
+    p.add_argument("--since", type=parse_duration, default=1800.0, metavar="DURATION",
+                   help="how far back to look: 90s, 30m, 2h (default: 30m)")
+    p = command("local", "the local runtime")
+    p.add_argument("action", choices=["start"])
+    p.add_argument("environment", nargs="?", metavar="ENV", help="default: the first local environment")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3001)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from smoke.errors import SmokeError
+
+    try:
+        handler = _COMMANDS[args.command]
+        return handler(args)
+    except SmokeError as exc:
+        print(f"smoke: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("smoke: interrupted", file=sys.stderr)
+        return 130
+
+
+# ------------------------------------------------------------------------ commands
+
+
+def _run(args: argparse.Namespace) -> int:
+    from smoke.redact import Redactor
+    from smoke.reporters import build_reporters
+    from smoke.reporters.step_summary import step_summary_path
+    from smoke.runner import Runner, RunOptions
+
+    env = args.environment
+    json_path = args.json or Path("reports") / f"smoke-{env}.json"
+    junit_path = args.junit or Path("reports") / f"smoke-{env}.xml"
+    redactor = Redactor()
+    handlers = build_reporters(
+        redactor, json_path=json_path, junit_path=junit_path, console=sys.stdout,
+        step_summary_path=step_summary_path(),
+    )
+    options = RunOptions(
+        environment=env, suites=tuple(args.suites), config_path=args.config,
+        tags=tuple(args.tag), concurrency=args.concurrency, log_scan=not args.no_log_scan,
+        log_wait_s=args.log_wait, allow_mutations=args.allow_mutations, deadline_s=args.deadline,
+    )
+    outcome = Runner(options, handlers, redactor=redactor).run()
+    if outcome.message:
+        print(f"smoke: {outcome.message}", file=sys.stderr)
+    return outcome.exit_code
+
+
+def _load(args: argparse.Namespace) -> Config:
+    from smoke.config import load_config
+
+    return load_config(args.config)
+
+
+def _environment(config: Config, name: str) -> Environment:
+    from smoke.errors import ConfigError
+    from smoke.suggest import valid_values
+
+    if name not in config.environments:
+        raise ConfigError(
+            f"no environment {name!r} in {config.path}",
+            hint=valid_values(name, config.environments, "environments"),
+        )
+    return config.environments[name]
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from smoke.plan import build_plan, find_suites, load_suites
+
+    config = _load(args)
+    print(f"OK   {config.path} ({len(config.environments)} environment(s))")
+    suites = load_suites(find_suites(args.config, tuple(args.suites)))
+    for name in config.environments:
+        build_plan(config, name, suites)
+    for suite in suites:
+        print(f"OK   {suite.path} ({len(suite.checks)} check(s))")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from smoke.guard import mutation_status
+    from smoke.runner import RunOptions, load_plan
+
+    options = RunOptions(args.environment, tuple(args.suites), args.config, tuple(args.tag))
+    _, plan = load_plan(options)
+    env = plan.environment
+    transport = "http" if env.via == "http" else "invoke"
+    print(f"{len(plan.checks)} check(s) in {env.name} via {transport}"
+          f"{' (protected)' if env.protected else ''}")
+    for check in plan.checks:
+        status, reason = mutation_status(check, env, allow_mutations=False)
+        what = "raw" if check.is_raw else f"{check.request.method.upper()} {check.request.path}"
+        print(f"  {check.id:<40} {check.function:<12} {check.event:<12} {what:<32} {status}"
+              f"{'  ' + reason if reason and status != 'safe' else ''}")
+        print(f"      {check.location}")
+    return 0
+
+
+def _discover(args: argparse.Namespace) -> int:
+    from smoke.discovery import discover
+
+    env = _environment(_load(args), args.environment)
+    found = discover(env)
+    for logical, ref in found.items():
+        print(f"{logical}: {ref.name}")
+        print(f"    qualifier: {ref.qualifier or '$LATEST'}  runtime: {ref.runtime or '?'}"
+              f"  last modified: {ref.last_modified or '?'}")
+        print(f"    log group: {ref.log_group or '?'}")
+    return 0
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from smoke.discovery import discover
+    from smoke.logscan.cloudwatch import CloudWatchSource
+    from smoke.logscan.rules import DEFAULT_RULES
+    from smoke.logscan.scan import scan_logs
+    from smoke.redact import Redactor
+
+    config = _load(args)
+    env = _environment(config, args.environment)
+    redactor = Redactor([*config.secrets, *env.secrets])
+    functions = discover(env)
+    start_ms = int((time.time() - args.since) * 1000)
+    scan = scan_logs(list(functions.values()), CloudWatchSource(env), start_ms=start_ms, end_ms=None,
+                     rules=(*DEFAULT_RULES, *env.log_rules), request_ids={}, wait_s=0.0)
+    for finding in scan.findings:
+        print(redactor.text(f"{finding.function} [{finding.rule}] {finding.log_group}: {finding.line.strip()}"))
+    print(f"{len(scan.findings)} finding(s) in {len(scan.scanned_groups)} log group(s)")
+    if scan.errors:
+        for error in scan.errors:
+            print(redactor.text(f"smoke: THE LOG SCAN COULD NOT RUN: {error}"), file=sys.stderr)
+        return 3
+    return 1 if scan.findings else 0
+
+
+def _local(args: argparse.Namespace) -> int:
+    from smoke.errors import ConfigError
+    from smoke.local import serve_forever
+
+    config = _load(args)
+    name = args.environment
+    if name is None:
+        local = [n for n, e in config.environments.items() if e.is_local]
+        if not local:
+            raise ConfigError(f"no local environment (with template: or handler:) in {config.path}")
+        name = local[0]
+    env = _environment(config, name)
+    base = Path(config.path).resolve().parent
+    print(f"smoke local runtime for {env.name}: http://{args.host}:{args.port}", flush=True)
+    serve_forever(env, base_dir=base, log_dir=base / "reports" / "logs" / env.name,
+                  host=args.host, port=args.port)
+    return 0
+
+
+_COMMANDS = {
+    "run": _run, "validate": _validate, "list": _list,
+    "discover": _discover, "scan": _scan, "local": _local,
+}

@@ -1,0 +1,323 @@
+"""The run, start to finish: shared by the CLI and the pytest plugin.
+
+load config + suites -> plan -> mutation guard -> functions (discovery, or the
+local runtime, or none for http) -> RunStarted -> engine -> log scan ->
+RunFinished. Handlers (reporters) see every event; ``shutdown()`` is always
+called, also on interrupt, so reports are complete with what finished.
+
+Exit codes: 0 healthy; 1 a check failed/errored or the log scan found errors;
+2 invalid suite/config or refused checks; 3 the harness could not do its job
+(credentials, discovery, unreachable endpoint, a log scan that could not run);
+130 / 143 interrupted by SIGINT / SIGTERM.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import signal
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import smoke
+from smoke.errors import HarnessError, SmokeError
+from smoke.model import Check, CheckResult, Config, FunctionRef, Outcome, ScanResult
+from smoke.redact import Redactor
+from smoke.run_events import (
+    CheckFinished,
+    EventHandler,
+    RunEvent,
+    RunFinished,
+    RunStarted,
+    ScanFinished,
+)
+
+if TYPE_CHECKING:
+    from smoke.plan import Plan
+    from smoke.transports import Transport
+
+DEFAULT_LOG_WAIT_S = 10.0
+CLOCK_SKEW_S = 60.0  # the log window starts this long before the run
+SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    environment: str
+    suites: tuple[str, ...] = ()  # suite files or names; empty: every suites/*.yaml
+    config_path: str = "smoke.yaml"
+    tags: tuple[str, ...] = ()
+    concurrency: int | None = None  # None: engine.DEFAULT_CONCURRENCY
+    log_scan: bool = True
+    log_wait_s: float = DEFAULT_LOG_WAIT_S
+    allow_mutations: bool = False
+    deadline_s: float | None = None
+    http_timeout_s: float = 10.0
+    handle_signals: bool = True  # only ever installed from the main thread
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    exit_code: int
+    results: tuple[CheckResult, ...] = ()
+    scan: ScanResult | None = None
+    interrupted: str | None = None
+    message: str | None = None  # what went wrong, for stderr (already redacted)
+    functions: Mapping[str, FunctionRef] = field(default_factory=dict)
+
+
+def load_plan(options: RunOptions) -> tuple[Config, Plan]:
+    """Config, suites and the plan for ``options``; raises ConfigError (exit 2)."""
+    from smoke.config import load_config
+    from smoke.plan import build_plan, find_suites, load_suites
+
+    config = load_config(options.config_path)
+    suites = load_suites(find_suites(options.config_path, options.suites))
+    return config, build_plan(config, options.environment, suites, options.tags)
+
+
+def exit_code_for(results: Sequence[CheckResult], scan: ScanResult | None) -> int:
+    if any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in results):
+        return 1
+    if scan is not None and scan.findings:
+        return 1
+    if scan is not None and scan.errors:
+        return 3
+    if any(r.outcome is Outcome.NOT_RUN for r in results):
+        return 1
+    return 0
+
+
+class _Signals:
+    """SIGINT/SIGTERM set ``stop``; a second signal gives up at once (KeyboardInterrupt)."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.received: str | None = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
+        self.received = signal.Signals(signum).name
+        self.stop.set()
+
+    @contextlib.contextmanager
+    def installed(self, enabled: bool) -> Iterator[None]:
+        if not enabled or threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+
+class Runner:
+    def __init__(
+        self,
+        options: RunOptions,
+        handlers: Sequence[EventHandler] = (),
+        *,
+        redactor: Redactor | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.options = options
+        self.handlers = list(handlers)
+        self.redactor = redactor or Redactor()
+        self.stop = stop or threading.Event()
+        self._signals = _Signals(self.stop)
+        self._lock = threading.Lock()
+
+    def emit(self, event: RunEvent) -> None:
+        with self._lock:
+            for handler in self.handlers:
+                handler.handle_event(event)
+
+    def run(self) -> RunOutcome:
+        for handler in self.handlers:
+            handler.start()
+        try:
+            with self._signals.installed(self.options.handle_signals):
+                return self._run()
+        finally:
+            problems: list[str] = []
+            for handler in self.handlers:
+                try:
+                    handler.shutdown()
+                except OSError as exc:
+                    problems.append(f"could not write a report: {exc}")
+            if problems:
+                raise HarnessError("; ".join(problems))
+
+    def _finish(
+        self, env: str, checks: Sequence[CheckResult], scan: ScanResult | None, started: float,
+        code: int, message: str | None, functions: Mapping[str, FunctionRef],
+        interrupted: str | None = None,
+    ) -> RunOutcome:
+        if self._signals.received:
+            interrupted = self._signals.received
+            code = SIGNAL_EXIT.get(interrupted, 130)
+        self.emit(RunFinished(env, tuple(checks), scan, started, time.time(), code, interrupted))
+        text = self.redactor.text(message) if message else None
+        return RunOutcome(code, tuple(checks), scan, interrupted, text, functions)
+
+    def _not_run(self, checks: Sequence[Check], why: str) -> list[CheckResult]:
+        results = [CheckResult(c, Outcome.NOT_RUN, error=why) for c in checks]
+        for r in results:
+            self.emit(CheckFinished(r))
+        return results
+
+    def _run(self) -> RunOutcome:
+        from smoke.engine import DEFAULT_CONCURRENCY, RunAborted, run_checks
+        from smoke.guard import refused_checks
+
+        opts = self.options
+        config, plan = load_plan(opts)
+        env = plan.environment
+        self.redactor.add(*config.secrets, *env.secrets)
+        for suite in plan.suites:
+            self.redactor.add(*suite.secrets)
+        for check in plan.checks:
+            self.redactor.add_headers(check.request.headers)
+        transport_name = "http" if env.via == "http" else "invoke"
+        meta = {
+            "smoke_version": smoke.__version__,
+            "python_version": platform.python_version(),
+            "transport": transport_name,
+            "config": str(config.path),
+        }
+        started = time.time()
+        refused = refused_checks(plan.checks, env, opts.allow_mutations)
+        if refused:
+            self.emit(RunStarted(env.name, plan.checks, started, {}, meta))
+            reasons = {c.id: why for c, why in refused}
+            results = []
+            for check in plan.checks:
+                if check.id in reasons:
+                    r = CheckResult(check, Outcome.REFUSED, error=reasons[check.id])
+                else:
+                    r = CheckResult(check, Outcome.NOT_RUN,
+                                    error="not run: the mutation guard refused checks of this run")
+                self.emit(CheckFinished(r))
+                results.append(r)
+            lines = [f"refused {len(refused)} check(s); nothing was invoked:"]
+            lines += [f"  {c.id} ({c.location}): {why}" for c, why in refused]
+            return self._finish(env.name, results, None, started, 2, "\n".join(lines), {})
+
+        with contextlib.ExitStack() as stack:
+            try:
+                transport, functions, log_source = self._connect(config, plan, stack)
+            except SmokeError as exc:
+                self.emit(RunStarted(env.name, plan.checks, started, {}, meta))
+                results = self._not_run(plan.checks, f"not run: {exc}")
+                return self._finish(env.name, results, None, started, exc.exit_code, str(exc), {})
+            self.emit(RunStarted(env.name, plan.checks, started, functions, meta))
+            message = None
+            aborted = False
+            try:
+                results = run_checks(
+                    plan.checks, transport, functions, self.handlers,
+                    concurrency=opts.concurrency or DEFAULT_CONCURRENCY,
+                    deadline_s=opts.deadline_s, stop=self.stop,
+                )
+            except RunAborted as exc:
+                results, message, aborted = exc.results, f"the run stopped: {exc}", True
+            scan: ScanResult | None = None
+            if transport_name == "invoke":
+                if not opts.log_scan:
+                    scan = ScanResult(skipped=True)
+                elif not aborted and not self.stop.is_set():
+                    scan = self._scan(plan.checks, results, functions, log_source, started, env)
+                    results = attach_findings(results, scan)
+                if scan is not None:
+                    self.emit(ScanFinished(scan))
+            interrupted = None
+            if any(r.outcome is Outcome.NOT_RUN for r in results) and opts.deadline_s is not None:
+                interrupted = "deadline"
+                message = message or f"the deadline of {opts.deadline_s:g}s passed; some checks did not run"
+            code = 3 if aborted else exit_code_for(results, scan)
+            if scan is not None and scan.errors and not message:
+                message = "THE LOG SCAN COULD NOT RUN: " + "; ".join(scan.errors)
+            return self._finish(env.name, results, scan, started, code, message, functions,
+                                interrupted)
+
+    def _connect(
+        self, config: Config, plan: Plan, stack: contextlib.ExitStack
+    ) -> tuple[Transport, dict[str, FunctionRef], Any]:
+        """The transport, the functions and a log source factory (None for http)."""
+        env = plan.environment
+        if env.via == "http":
+            from smoke.transports.http import HttpTransport
+
+            if not env.base_url:
+                raise HarnessError(f"environment {env.name!r} uses via: http but has no base_url")
+            http = HttpTransport(env.base_url, timeout_s=self.options.http_timeout_s)
+            stack.callback(http.close)
+            return http, {}, None
+        from smoke.transports.invoke import InvokeTransport
+
+        if env.is_local:
+            from smoke.local import start_local_runtime
+
+            base = Path(config.path).resolve().parent
+            runtime = start_local_runtime(env, base_dir=base, log_dir=base / "reports" / "logs" / env.name)
+            stack.callback(runtime.close)
+            transport = InvokeTransport(env, endpoint_url=runtime.endpoint_url)
+            stack.callback(transport.close)
+            return transport, dict(runtime.functions), runtime.log_source
+        from smoke.discovery import discover
+        from smoke.logscan.cloudwatch import CloudWatchSource
+
+        functions = discover(env, sorted({c.function for c in plan.checks}))
+        transport = InvokeTransport(env)
+        stack.callback(transport.close)
+        return transport, dict(functions), lambda: CloudWatchSource(env)
+
+    def _scan(
+        self, checks: Sequence[Check], results: Sequence[CheckResult],
+        functions: Mapping[str, FunctionRef], log_source: Any, started: float, env: Any,
+    ) -> ScanResult:
+        from smoke.logscan.rules import DEFAULT_RULES
+        from smoke.logscan.scan import scan_logs
+
+        used = sorted({c.function for c in checks if c.function in functions})
+        request_ids = {
+            r.exchange.request_id: r.check.id
+            for r in results if r.exchange is not None and r.exchange.request_id
+        }
+        try:
+            return scan_logs(
+                [functions[n] for n in used], log_source(),
+                start_ms=int((started - CLOCK_SKEW_S) * 1000), end_ms=None,
+                rules=(*DEFAULT_RULES, *env.log_rules), request_ids=request_ids,
+                wait_s=self.options.log_wait_s,
+            )
+        except SmokeError as exc:
+            return ScanResult(errors=(str(exc),))
+        except Exception as exc:  # a scan that did not happen is never a clean scan
+            return ScanResult(errors=(f"log scan crashed: {type(exc).__name__}: {exc}",))
+
+
+def attach_findings(results: Sequence[CheckResult], scan: ScanResult) -> list[CheckResult]:
+    """Give each result the findings attributed to it by request id."""
+    by_check: dict[str, list[Any]] = {}
+    for finding in scan.findings:
+        if finding.check_id:
+            by_check.setdefault(finding.check_id, []).append(finding)
+    return [
+        replace(r, findings=(*r.findings, *by_check[r.check.id])) if r.check.id in by_check else r
+        for r in results
+    ]
+
+
+def run(
+    options: RunOptions, handlers: Sequence[EventHandler] = (), *, redactor: Redactor | None = None
+) -> RunOutcome:
+    """Run ``options`` with ``handlers``; ConfigError propagates (exit 2)."""
+    return Runner(options, handlers, redactor=redactor).run()
