@@ -276,6 +276,11 @@ def read_text(path: str | Path) -> str:
 
 def load_yaml(path: str | Path) -> Any:
     """Parse one YAML document into MarkedDict/MarkedList/scalars."""
+    return load_yaml_text(path)[0]
+
+
+def load_yaml_text(path: str | Path) -> tuple[Any, str]:
+    """``load_yaml`` and the file's text (for quoting lines in later errors)."""
     file = str(path)
     text = read_text(path)
     loader = _MarkedLoader(text, file)
@@ -307,7 +312,7 @@ def load_yaml(path: str | Path) -> Any:
             hint="A suite starts with `suite: NAME` and `checks:`; "
             "smoke.yaml starts with `environments:`.",
         )
-    return data
+    return data, text
 
 
 # ------------------------------------------------------------------ ${VAR} interpolation

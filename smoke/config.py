@@ -1,0 +1,185 @@
+"""Load ``smoke.yaml`` into a ``Config``: environments and how they find functions.
+
+Steps: read the YAML with line marks, replace ``${VAR}`` references, validate
+against ``config.schema.json``, then build the model. Paths (template, local code,
+layers) are resolved relative to the directory of smoke.yaml and stored absolute.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from smoke.errors import ConfigError
+from smoke.model import Config, Environment, FunctionSpec, LayerSpec, Location, LogRule
+from smoke.schema import validate
+from smoke.yamlload import interpolate, load_yaml_text, node_location, quote_lines
+
+CONFIG_FILE = "smoke.yaml"
+WAYS = "name | stack + resource | prefix (+ tags) | resource (with template) | handler + code"
+LOCAL_KEYS = ("runtime", "layers", "environment", "timeout", "memory")
+_EXAMPLE = """\
+environments:
+  prod:
+    region: us-west-2
+    functions:
+      api: {name: my-api-function}"""
+
+
+def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read, validate and build smoke.yaml; ``env`` defaults to os.environ."""
+    file = str(path)
+    if not Path(path).exists():
+        raise ConfigError(
+            f"no configuration file: looked for {Path(path).resolve()}",
+            Location(file),
+            hint=f"Create {CONFIG_FILE} beside your suites/ directory, for example:\n{_EXAMPLE}\n"
+            "or point to it with --config PATH.",
+        )
+    data, text = load_yaml_text(path)
+    secrets = interpolate(data, os.environ if env is None else env, file, text)
+    validate(data, "config", file, text, secrets)
+    builder = _ConfigBuilder(file, text, Path(path).resolve().parent)
+    environments = {
+        name: builder.environment(name, data["environments"], secrets)
+        for name in data["environments"]
+    }
+    return Config(path=file, environments=environments, secrets=frozenset(secrets))
+
+
+class _ConfigBuilder:
+    def __init__(self, file: str, text: str, base: Path) -> None:
+        self.file, self.text, self.base = file, text, base
+
+    def error(self, message: str, loc: Location, hint: str = "") -> ConfigError:
+        return ConfigError(message, loc, quote_lines(self.text, loc.line, loc.end_line), hint)
+
+    def path(self, value: str) -> str:
+        return str((self.base / os.path.expanduser(value)).resolve())
+
+    def environment(self, name: str, parent: Any, all_secrets: set[str]) -> Environment:
+        data = parent[name]
+        loc = node_location(parent, name, self.file)
+        via = data.get("via", "invoke")
+        if via == "http" and not data.get("base_url"):
+            raise self.error(
+                f"environment {name!r} has `via: http` but no `base_url`",
+                node_location(data, "via", self.file),
+                hint="Add `base_url: https://...` (the API's address), or use `via: invoke`.",
+            )
+        template = data.get("template")
+        functions = {
+            logical: self.function(name, logical, data["functions"], template is not None)
+            for logical in data.get("functions", {})
+        }
+        listed = [str(s) for s in data.get("secrets", ())]
+        used = sorted(s for s in all_secrets if s in _strings(data))
+        return Environment(
+            name=name,
+            region=data.get("region"),
+            profile=data.get("profile"),
+            endpoint_url=data.get("endpoint_url"),
+            protected=bool(data.get("protected", False)),
+            via=via,
+            base_url=data.get("base_url"),
+            template=self.path(template) if template is not None else None,
+            functions=functions,
+            log_rules=tuple(
+                self.log_rule(data["log_rules"], i) for i in range(len(data.get("log_rules", ())))
+            ),
+            secrets=tuple(dict.fromkeys([*listed, *used])),
+            location=loc,
+        )
+
+    def function(self, env: str, logical: str, parent: Any, has_template: bool) -> FunctionSpec:
+        data = parent[logical]
+        loc = node_location(parent, logical, self.file)
+        what = f"function {logical!r} of environment {env!r}"
+        ways = [w for w in ("name", "stack", "prefix") if w in data]
+        if "handler" in data or "code" in data:
+            ways.append("handler + code")
+        if "resource" in data and "stack" not in data:
+            ways.append("resource")
+        if len(ways) != 1:
+            problem = (
+                "gives no way to find it"
+                if not ways
+                else f"gives {len(ways)} ways: " + ", ".join(ways)
+            )
+            raise self.error(f"{what} {problem}", loc, hint=f"Give exactly one of: {WAYS}.")
+        way = ways[0]
+        missing = ""
+        if way == "stack" and "resource" not in data:
+            missing = "`stack` but no `resource`"
+        elif way == "handler + code":
+            missing = "`code` but no `handler`" if "code" in data else "`handler` but no `code`"
+            missing = missing if not ("code" in data and "handler" in data) else ""
+        if missing:
+            raise self.error(f"{what} has {missing}", loc, hint=f"Give exactly one of: {WAYS}.")
+        if way == "resource" and not has_template:
+            raise self.error(
+                f"{what} gives `resource` alone, which needs a `template:` in the environment",
+                loc,
+                hint="Add `stack: STACK` to find it in a deployed CloudFormation stack, or "
+                "`template: template.yaml` to run it locally.",
+            )
+        if "tags" in data and way != "prefix":
+            raise self.error(
+                f"{what}: `tags` only narrows a `prefix` search",
+                node_location(data, "tags", self.file),
+            )
+        local = [k for k in LOCAL_KEYS if k in data]
+        if local and way not in ("handler + code", "resource"):
+            raise self.error(
+                f"{what}: {', '.join(local)} only apply to local functions (handler + code, or a template resource)",
+                node_location(data, local[0], self.file),
+            )
+        timeout, memory = data.get("timeout"), data.get("memory")
+        return FunctionSpec(
+            logical=logical,
+            name=data.get("name"),
+            stack=data.get("stack"),
+            resource=data.get("resource"),
+            prefix=data.get("prefix"),
+            tags={str(k): str(v) for k, v in data.get("tags", {}).items()},
+            qualifier=data.get("qualifier"),
+            handler=data.get("handler"),
+            code=self.path(data["code"]) if "code" in data else None,
+            runtime=data.get("runtime"),
+            layers=tuple(LayerSpec(Path(p).stem, self.path(p)) for p in data.get("layers", ())),
+            environment={str(k): _text(v) for k, v in data.get("environment", {}).items()},
+            timeout_s=float(timeout) if timeout is not None else None,
+            memory_mb=int(memory) if memory is not None else None,
+            location=loc,
+        )
+
+    def log_rule(self, rules: Any, index: int) -> LogRule:
+        data = rules[index]
+        try:
+            re.compile(data["pattern"])
+        except re.error as exc:
+            raise self.error(
+                f"log rule {data['name']!r}: the pattern is not a valid regular expression ({exc})",
+                node_location(data, "pattern", self.file),
+            ) from None
+        return LogRule(
+            name=data["name"], pattern=data["pattern"], filter_term=data.get("filter", "")
+        )
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _strings(data: Any) -> str:
+    """Every string in ``data``, joined (to find which secrets an environment uses)."""
+    if isinstance(data, dict):
+        return "\n".join(_strings(v) for v in data.values())
+    if isinstance(data, list):
+        return "\n".join(_strings(v) for v in data)
+    return data if isinstance(data, str) else ""

@@ -1,0 +1,243 @@
+"""Load one ``suites/*.yaml`` file into a ``Suite``.
+
+Steps: read the YAML with line marks, replace ``${VAR}`` references, validate
+against ``suite.schema.json``, then build the model. Every problem is a
+``ConfigError`` naming the file and line of the offending value.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from smoke.errors import ConfigError
+from smoke.model import Authorizer, Check, Expect, Location, Request, StatusExpectation, Suite
+from smoke.schema import validate
+from smoke.yamlload import (
+    interpolate,
+    key_location,
+    load_yaml_text,
+    node_location,
+    quote_lines,
+    to_plain,
+)
+
+METHOD_KEYS = ("get", "post", "put", "patch", "delete", "head", "options")
+HTTP_ONLY_KEYS = (
+    *METHOD_KEYS,
+    *("method", "path", "query", "headers", "path_parameters", "json", "body", "body_base64"),
+    *("authorizer", "stage"),
+)
+BODY_KEYS = ("json", "body", "body_base64")
+
+
+def load_suite(path: str | Path, env: Mapping[str, str] | None = None) -> Suite:
+    """Read, validate and build the suite at ``path``; ``env`` defaults to os.environ."""
+    file = str(path)
+    data, text = load_yaml_text(path)
+    secrets = interpolate(data, os.environ if env is None else env, file, text)
+    validate(data, "suite", file, text, secrets)
+    builder = _SuiteBuilder(file, text, data)
+    checks = tuple(builder.check(item, i) for i, item in enumerate(data["checks"]))
+    return Suite(
+        name=data["suite"],
+        path=file,
+        checks=checks,
+        function=data.get("function"),
+        event=data.get("event", "apigw-rest"),
+        tags=tuple(data.get("tags", ())),
+        location=node_location(data, "suite", file),
+        secrets=frozenset(secrets),
+    )
+
+
+def parse_status(value: Any) -> StatusExpectation:
+    """200 / [401, 307] / "2xx" / ["2xx", 404] (already schema-valid)."""
+    items = value if isinstance(value, list) else [value]
+    codes = frozenset(int(v) for v in items if not isinstance(v, str))
+    classes = frozenset(int(v[0]) for v in items if isinstance(v, str))
+    return StatusExpectation(codes=codes, classes=classes)
+
+
+class _SuiteBuilder:
+    def __init__(self, file: str, text: str, data: Any) -> None:
+        self.file, self.text, self.data = file, text, data
+        self.names: dict[str, Location] = {}
+
+    def error(self, message: str, loc: Location, hint: str = "") -> ConfigError:
+        return ConfigError(message, loc, quote_lines(self.text, loc.line, loc.end_line), hint)
+
+    def check(self, item: Any, index: int) -> Check:
+        loc = node_location(self.data["checks"], index, self.file)
+        name = item["name"]
+        if name in self.names:
+            first = self.names[name]
+            raise self.error(
+                f"duplicate check name {name!r} (the first is on line {first.line})",
+                key_location(item, "name", self.file),
+                hint="Check names must be unique within a suite; rename one of them.",
+            )
+        self.names[name] = loc
+        function = item.get("function", self.data.get("function"))
+        if function is None:
+            raise self.error(
+                f"check {name!r} names no function",
+                loc,
+                hint="Add `function: NAME` to the check, or a default `function:` at the "
+                "top of the suite (a logical name from smoke.yaml).",
+            )
+        event = item.get("event", self.data.get("event", "apigw-rest"))
+        if event == "raw":
+            self.check_raw(item, name)
+            request = Request()
+        else:
+            request = self.request(item, name, loc, event)
+        tags = tuple(dict.fromkeys([*self.data.get("tags", ()), *item.get("tags", ())]))
+        timeout = item.get("timeout")
+        return Check(
+            suite=self.data["suite"],
+            name=name,
+            function=function,
+            event=event,
+            request=request,
+            expect=self.expect(item.get("expect", {})),
+            payload=to_plain(item.get("payload")),
+            mutates=item.get("mutates"),
+            tags=tags,
+            location=loc,
+            timeout_s=float(timeout) if timeout is not None else None,
+        )
+
+    def check_raw(self, item: Any, name: str) -> None:
+        extra = [k for k in item if k in HTTP_ONLY_KEYS]
+        if extra:
+            raise self.error(
+                f"check {name!r} is a raw invocation (event: raw) but has "
+                f"{', '.join(map(repr, extra))}",
+                node_location(item, extra[0], self.file),
+                hint="A raw check sends `payload:` as the event; remove the HTTP request keys, "
+                "or use an HTTP event kind such as apigw-rest.",
+            )
+
+    def request(self, item: Any, name: str, loc: Location, event: str) -> Request:
+        if "payload" in item:
+            raise self.error(
+                f"check {name!r} has `payload:` but its event is {event!r}, not raw",
+                node_location(item, "payload", self.file),
+                hint="Add `event: raw` to send the payload as the event itself, or describe an "
+                "HTTP request with get:/post:/... instead.",
+            )
+        method, path = self.method_and_path(item, name, loc)
+        self.only_one(item, BODY_KEYS, name, "body")
+        headers = {str(k): _text(v) for k, v in item.get("headers", {}).items()}
+        body: bytes | None = None
+        binary = False
+        if "json" in item:
+            compact = json.dumps(to_plain(item["json"]), separators=(",", ":"), ensure_ascii=False)
+            body = compact.encode("utf-8")
+            if not any(k.lower() == "content-type" for k in headers):
+                headers["content-type"] = "application/json"
+        elif "body" in item:
+            body = item["body"].encode("utf-8")
+        elif "body_base64" in item:
+            try:
+                body = base64.b64decode(item["body_base64"], validate=True)
+            except (binascii.Error, ValueError):
+                raise self.error(
+                    f"check {name!r}: body_base64 is not valid base64",
+                    node_location(item, "body_base64", self.file),
+                ) from None
+            binary = True
+        query = {
+            str(k): tuple(_text(x) for x in v) if isinstance(v, list) else (_text(v),)
+            for k, v in item.get("query", {}).items()
+        }
+        auth = item.get("authorizer")
+        return Request(
+            method=method,
+            path=path,
+            query=query,
+            headers=headers,
+            path_parameters={str(k): _text(v) for k, v in item.get("path_parameters", {}).items()},
+            body=body,
+            body_is_binary=binary,
+            authorizer=None if auth is None else _authorizer(auth),
+            stage=item.get("stage", "$default"),
+        )
+
+    def method_and_path(self, item: Any, name: str, loc: Location) -> tuple[str, str]:
+        shorthands = self.only_one(item, (*METHOD_KEYS, "method"), name, "method")
+        if shorthands and shorthands != "method":
+            if "path" in item:
+                raise self.error(
+                    f"check {name!r} gives both `{shorthands}:` and `path:`",
+                    node_location(item, "path", self.file),
+                    hint=f"Write `{shorthands}: PATH` alone, or `method:` with `path:`.",
+                )
+            return shorthands.upper(), item[shorthands]
+        if shorthands == "method" and "path" in item:
+            return str(item["method"]).upper(), item["path"]
+        missing = "path" if shorthands == "method" else "method"
+        raise self.error(
+            f"check {name!r} has no request {missing}",
+            loc,
+            hint="Write e.g. `get: /health`, or `method: POST` with `path: /items`; "
+            "a check with `event: raw` sends `payload:` instead.",
+        )
+
+    def only_one(self, item: Any, keys: tuple[str, ...], name: str, what: str) -> str | None:
+        given = [k for k in keys if k in item]
+        if len(given) > 1:
+            raise self.error(
+                f"check {name!r} gives more than one {what}: {', '.join(given)}",
+                node_location(item, given[1], self.file),
+                hint=f"Give exactly one of: {', '.join(keys)}.",
+            )
+        return given[0] if given else None
+
+    def expect(self, data: Any) -> Expect:
+        schema = data.get("json_schema")
+        if schema is not None:
+            self.check_json_schema(data, schema)
+        contains = data.get("body_contains", ())
+        max_ms = data.get("max_ms")
+        return Expect(
+            status=parse_status(data["status"]) if "status" in data else None,
+            headers={str(k): _text(v) for k, v in data.get("headers", {}).items()},
+            json_schema=to_plain(schema),
+            body_contains=(contains,) if isinstance(contains, str) else tuple(contains),
+            max_ms=float(max_ms) if max_ms is not None else None,
+        )
+
+    def check_json_schema(self, data: Any, schema: Any) -> None:
+        from jsonschema import Draft202012Validator
+        from jsonschema.exceptions import SchemaError
+
+        try:
+            Draft202012Validator.check_schema(to_plain(schema))
+        except SchemaError as exc:
+            where = ".".join(str(p) for p in exc.absolute_path) or "the top"
+            raise self.error(
+                f"expect.json_schema is not a valid JSON Schema: {exc.message} (at {where})",
+                node_location(data, "json_schema", self.file),
+                hint="See https://json-schema.org/understanding-json-schema/ (draft 2020-12).",
+            ) from None
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _authorizer(data: Any) -> Authorizer:
+    return Authorizer(
+        claims=to_plain(data.get("claims")),
+        context=to_plain(data.get("context")),
+        principal_id=data.get("principal_id"),
+    )
