@@ -1,0 +1,128 @@
+"""The plan of a run: which environment, which suites, which checks.
+
+``find_suites`` picks the suite files, ``load_suites`` reads them, and
+``build_plan`` checks them against one environment of smoke.yaml (every check's
+function must be defined there) and applies ``--tag`` selection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from smoke.errors import ConfigError
+from smoke.model import Check, Config, Environment, Location, Suite
+from smoke.suggest import valid_values
+from smoke.suites import load_suite
+from smoke.yamlload import quote_lines
+
+SUITES_DIR = "suites"
+SUITE_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Plan:
+    environment: Environment
+    suites: tuple[Suite, ...]  # the suites with at least one selected check
+    checks: tuple[Check, ...]
+
+
+def suites_dir(config_path: str | Path) -> Path:
+    return Path(config_path).parent / SUITES_DIR
+
+
+def find_suites(config_path: str | Path, names: Sequence[str] = ()) -> list[Path]:
+    """Suite files: every ``suites/*.yaml`` beside the config, or the ones named.
+
+    A name is a path to a file, or the stem of a file in ``suites/``.
+    """
+    directory = suites_dir(config_path)
+    available = (
+        sorted(p for p in directory.glob("*") if p.suffix in SUITE_SUFFIXES and p.is_file())
+        if directory.is_dir()
+        else []
+    )
+    if not names:
+        if not available:
+            raise ConfigError(
+                f"no suites found: {directory}/*.yaml matches no file",
+                hint=f"Create {directory}/NAME.yaml (a `suite:` name and a list of `checks:`), "
+                "or name suite files on the command line.",
+            )
+        return available
+    by_stem = {p.stem: p for p in available}
+    found: list[Path] = []
+    for name in names:
+        as_path = Path(name)
+        if as_path.is_file():
+            found.append(as_path)
+        elif name in by_stem:
+            found.append(by_stem[name])
+        elif Path(name).stem in by_stem and Path(name).suffix in SUITE_SUFFIXES:
+            found.append(by_stem[Path(name).stem])
+        else:
+            raise ConfigError(
+                f"no suite {name!r}: not a file, and not a suite in {directory}",
+                hint=valid_values(name, list(by_stem), "available suites"),
+            )
+    return list(dict.fromkeys(found))
+
+
+def load_suites(paths: Iterable[str | Path], env: Mapping[str, str] | None = None) -> list[Suite]:
+    """Load each suite; two suites may not share a name (check ids would collide)."""
+    suites: list[Suite] = []
+    seen: dict[str, Suite] = {}
+    for path in paths:
+        suite = load_suite(path, env)
+        if suite.name in seen:
+            first = seen[suite.name]
+            raise ConfigError(
+                f"duplicate suite name {suite.name!r} (also used by {first.location})",
+                suite.location,
+                quote_lines(suite.path, suite.location.line),
+                hint="Suite names must be unique; rename one of them.",
+            )
+        seen[suite.name] = suite
+        suites.append(suite)
+    return suites
+
+
+def build_plan(
+    config: Config, env_name: str, suites: Sequence[Suite], tags: Sequence[str] = ()
+) -> Plan:
+    """The checks to run in ``env_name``; with ``tags``, only checks having any of them."""
+    environment = config.environments.get(env_name)
+    if environment is None:
+        raise ConfigError(
+            f"no environment {env_name!r} in {config.path}",
+            Location(config.path),
+            hint=valid_values(env_name, list(config.environments), "environments"),
+        )
+    checks = [c for s in suites for c in s.checks]
+    if tags:
+        wanted = set(tags)
+        selected = [c for c in checks if wanted & set(c.tags)]
+        if not selected:
+            known = sorted({t for c in checks for t in c.tags})
+            raise ConfigError(
+                f"no check has the tag{'s' if len(tags) > 1 else ''} {', '.join(tags)}",
+                hint=valid_values(tags[0], known, "tags in these suites"),
+            )
+        checks = selected
+    for check in checks:
+        if check.function not in environment.functions:
+            raise ConfigError(
+                f"check {check.name!r} uses function {check.function!r}, "
+                f"which environment {env_name!r} does not define",
+                check.location,
+                quote_lines(check.location.file, check.location.line, check.location.end_line),
+                hint=valid_values(check.function, list(environment.functions), "functions")
+                + f" (under `environments: {env_name}: functions:` in {config.path})",
+            )
+    used = {c.suite for c in checks}
+    return Plan(
+        environment=environment,
+        suites=tuple(s for s in suites if s.name in used),
+        checks=tuple(checks),
+    )
