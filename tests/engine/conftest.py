@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+    def _send(self, status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _route(self) -> None:
+        url = urlsplit(self.path)
+        query = parse_qs(url.query)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode() if length else ""
+        if url.path == "/health":
+            self._send(200, {"status": "ok"})
+        elif url.path == "/slow":
+            time.sleep(float(query.get("ms", ["100"])[0]) / 1000.0)
+            self._send(200, {"status": "slow"})
+        elif url.path == "/redirect":
+            self._send(307, {}, {"Location": "/health"})
+        elif url.path == "/broken":
+            self._send(500, {"error": "boom"})
+        else:
+            self._send(200, {
+                "method": self.command,
+                "path": url.path,
+                "query": query,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+                "body": body,
+            }, {"Set-Cookie": "session=s3cr3tcookie"})
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _route
+
+
+@pytest.fixture()
+def http_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
