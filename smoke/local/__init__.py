@@ -1,0 +1,190 @@
+"""A Docker-free local Lambda runtime for Python functions.
+
+``start_local_runtime`` serves the Lambda Invoke API on loopback; each function runs in
+its own isolated Python process under awslambdaric, exactly as Lambda's Python runtime
+runs it (same import path order, same environment variables, same log lines). The invoke
+transport talks to it through ``endpoint_url``, so local and AWS runs share one path::
+
+    with start_local_runtime(env, base_dir=root, log_dir=root / "reports/logs") as local:
+        boto3.client("lambda", endpoint_url=local.endpoint_url).invoke(FunctionName="Api")
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from smoke.errors import ConfigError
+from smoke.local.function import LocalFunction
+from smoke.local.logs import LocalLogSource
+from smoke.local.template import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    FUNCTION_TYPES,
+    FunctionDefinition,
+    Template,
+    function_definition,
+    read_template,
+)
+from smoke.logscan import LogSource
+from smoke.model import Environment, FunctionRef, FunctionSpec
+
+__all__ = ["LocalRuntime", "serve_forever", "start_local_runtime"]
+
+DEFAULT_REGION = "us-east-1"
+
+
+def _definition(
+    spec: FunctionSpec, template: Template | None, base_dir: Path, region: str
+) -> FunctionDefinition:
+    if spec.handler is not None:
+        if not spec.code:
+            raise ConfigError(
+                f"function {spec.logical!r}: a local function with a handler needs 'code' "
+                "(a directory or .zip)",
+                spec.location,
+            )
+        return FunctionDefinition(
+            name=spec.name or spec.logical,
+            handler=spec.handler,
+            code=(base_dir / spec.code).resolve(),
+            runtime=spec.runtime,
+            layers=tuple((base_dir / layer.path).resolve() for layer in spec.layers),
+            environment=dict(spec.environment),
+            timeout_s=spec.timeout_s or DEFAULT_TIMEOUT_S,
+            memory_mb=spec.memory_mb or DEFAULT_MEMORY_MB,
+            location=spec.location,
+        )
+    if template is None:
+        raise ConfigError(
+            f"function {spec.logical!r} of a local environment needs a template resource "
+            "or handler + code",
+            spec.location,
+            hint="Set 'template: template.yaml' on the environment and 'resource: <logical id>' "
+            "on the function, or give 'handler' and 'code'.",
+        )
+    found = function_definition(template, spec.resource or spec.logical, region)
+    return FunctionDefinition(
+        name=found.name,
+        handler=found.handler,
+        code=found.code,
+        runtime=spec.runtime or found.runtime,
+        layers=found.layers + tuple((base_dir / layer.path).resolve() for layer in spec.layers),
+        environment={**found.environment, **spec.environment},
+        timeout_s=spec.timeout_s or found.timeout_s,
+        memory_mb=spec.memory_mb or found.memory_mb,
+        architecture=found.architecture,
+        location=found.location,
+        warnings=found.warnings,
+    )
+
+
+class LocalRuntime:
+    """Running local functions behind a loopback Invoke API. Close it (or use ``with``)."""
+
+    def __init__(self, env: Environment, *, base_dir: Path, log_dir: Path, host: str, port: int) -> None:
+        from smoke.local.invoke_api import InvokeServer
+
+        self.log_dir = log_dir
+        region = env.region or DEFAULT_REGION
+        template = read_template((base_dir / env.template).resolve()) if env.template else None
+        specs = dict(env.functions)
+        if template is not None and not specs:
+            specs = {
+                key: FunctionSpec(logical=key, resource=key)
+                for key, value in template.resources.items()
+                if isinstance(value, dict) and value.get("Type") in FUNCTION_TYPES
+            }
+        build_dir = (template.path.parent if template else base_dir) / "build" / "layers"
+        self._by_name: dict[str, LocalFunction] = {}
+        self.functions: dict[str, FunctionRef] = {}
+        self.runtime_info: dict[str, dict[str, Any]] = {}
+        try:
+            for logical, spec in specs.items():
+                definition = _definition(spec, template, base_dir, region)
+                function = self._by_name.get(definition.name)
+                if function is None:
+                    function = LocalFunction(
+                        definition, log_dir=log_dir, build_dir=build_dir, region=region, host=host
+                    )
+                    self._by_name[definition.name] = function
+                self.functions[logical] = FunctionRef(
+                    logical=logical,
+                    name=function.name,
+                    arn=function.arn,
+                    runtime=definition.runtime,
+                    log_group=function.log_group,
+                    timeout_s=definition.timeout_s,
+                    memory_mb=definition.memory_mb,
+                )
+                self.runtime_info[logical] = function.runtime_info
+            self._server = InvokeServer((host, port), self._by_name, region)
+        except BaseException:
+            for function in self._by_name.values():
+                function.close()
+            raise
+        self.endpoint_url = self._server.endpoint_url
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+            name="smoke-invoke-api", daemon=True,
+        )  # fmt: skip
+        self._thread.start()
+
+    def log_source(self) -> LogSource:
+        return LocalLogSource(self.log_dir)
+
+    def close(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._server = None  # type: ignore[assignment]
+        for function in self._by_name.values():
+            function.close()
+
+    def __enter__(self) -> LocalRuntime:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def start_local_runtime(
+    env: Environment,
+    *,
+    base_dir: Path,
+    log_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+) -> LocalRuntime:
+    """Start the local runtime for ``env``'s functions; processes start on first invoke."""
+    return LocalRuntime(env, base_dir=base_dir, log_dir=log_dir, host=host, port=port)
+
+
+def serve_forever(env: Environment, *, base_dir: Path, log_dir: Path, host: str, port: int) -> None:
+    """``smoke local start``: serve in the foreground until Ctrl-C (or SIGTERM)."""
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with start_local_runtime(env, base_dir=base_dir, log_dir=log_dir, host=host, port=port) as local:
+        print(f"smoke local runtime: {local.endpoint_url}  (logs in {log_dir})", flush=True)
+        for logical, ref in local.functions.items():
+            info = local.runtime_info[logical]
+            print(f"  {logical:<16} -> {ref.name}  [{info['declared_runtime'] or 'python'}]", flush=True)
+            for warning in info["warnings"]:
+                print(f"      warning: {warning}", file=sys.stderr, flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        print("smoke local runtime: stopped", flush=True)

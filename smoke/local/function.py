@@ -1,0 +1,141 @@
+"""One local function: its import path, its Lambda environment, and its warm process.
+
+Invocations of one function run one at a time (others queue), on a process that stays
+warm between invocations and is replaced after an init error, a crash or a timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from smoke.local import abi
+from smoke.local.logs import FunctionLog
+from smoke.local.packages import built_layer, layer_paths, runtime_dir, unpacked
+from smoke.local.process import InvokeOutcome, Sandbox, new_request_id
+from smoke.local.runtime_api import Invocation
+from smoke.local.template import FunctionDefinition
+
+ACCOUNT_ID = "123456789012"
+_PASSED_THROUGH = ("LD_LIBRARY_PATH",)
+
+
+def _trace_id() -> str:
+    return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
+
+
+class LocalFunction:
+    def __init__(
+        self,
+        definition: FunctionDefinition,
+        *,
+        log_dir: Path,
+        build_dir: Path,
+        region: str,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self.definition = definition
+        self.name = definition.name
+        self.region = region
+        self.host = host
+        self.arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{self.name}"
+        self.log_group = f"/aws/lambda/{self.name}"
+        self.log = FunctionLog(log_dir / f"{self.name}.log")
+        self.task_root = unpacked(definition.code)
+        self.layer_dirs = [unpacked(built_layer(unpacked(p), build_dir)) for p in definition.layers]
+        self.runtime_dir = runtime_dir()
+        self.python_version = abi.declared_version(definition.runtime) or abi.running_version()
+        self.runtime_info: dict[str, Any] = abi.check(
+            definition.runtime, definition.architecture, [self.task_root, *self.layer_dirs]
+        )
+        self.runtime_info["warnings"] = [*definition.warnings, *self.runtime_info["warnings"]]
+        self._lock = threading.Lock()
+        self._sandbox: Sandbox | None = None
+        self._closed = False
+
+    def sys_path(self) -> list[Path]:
+        """Lambda's order: task root, layers (a later layer overrides an earlier one, as
+        when Lambda extracts them into /opt in order), then the runtime directory."""
+        layers = list(reversed(self.layer_dirs))
+        site_packages = [layer_paths(layer, self.python_version)[0] for layer in layers]
+        python_dirs = [layer_paths(layer, self.python_version)[1] for layer in layers]
+        return [self.task_root, *site_packages, *python_dirs, self.runtime_dir]
+
+    def environment(self) -> dict[str, str]:
+        definition = self.definition
+        runtime = definition.runtime or f"python{abi.running_version()}"
+        stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{secrets.token_hex(16)}"
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "en_US.UTF-8",
+            "TZ": ":UTC",
+            "LAMBDA_TASK_ROOT": str(self.task_root),
+            "LAMBDA_RUNTIME_DIR": str(self.runtime_dir),
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": self.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(definition.memory_mb),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_LOG_GROUP_NAME": self.log_group,
+            "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "_HANDLER": definition.handler,
+        }
+        env.update({k: os.environ[k] for k in _PASSED_THROUGH if k in os.environ})
+        env.update(definition.environment)
+        return env
+
+    def _start_sandbox(self) -> Sandbox:
+        return Sandbox(
+            handler=self.definition.handler,
+            task_root=self.task_root,
+            sys_path=self.sys_path(),
+            environment=self.environment(),
+            log=self.log,
+            host=self.host,
+        )
+
+    def invoke(
+        self,
+        payload: bytes,
+        *,
+        client_context: str | None = None,
+        cognito_identity: str | None = None,
+    ) -> tuple[InvokeOutcome, str]:
+        """Run one invocation; returns its outcome and its log text (for the tail)."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"local function {self.name} is closed")
+            self.log.start_capture()
+            try:
+                if self._sandbox is None or not self._sandbox.alive:
+                    if self._sandbox is not None:
+                        self._sandbox.close()
+                    self._sandbox = self._start_sandbox()
+                timeout_s = self.definition.timeout_s
+                invocation = Invocation(
+                    request_id=new_request_id(),
+                    payload=payload,
+                    deadline_ms=int((time.time() + timeout_s) * 1000),
+                    function_arn=self.arn,
+                    trace_id=_trace_id(),
+                    client_context=client_context,
+                    cognito_identity=cognito_identity,
+                )
+                outcome = self._sandbox.invoke(invocation, timeout_s, self.definition.memory_mb)
+            finally:
+                log_text = self.log.stop_capture()
+            return outcome, log_text
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._sandbox is not None:
+                self._sandbox.close()
+                self._sandbox = None
+            self.log.close()

@@ -1,0 +1,142 @@
+"""The Lambda Invoke API on loopback, so boto3 and the AWS CLI work unchanged.
+
+``POST /2015-03-31/functions/{name}/invocations`` with a name, a partial or full ARN,
+``name:qualifier`` or a ``Qualifier`` query parameter (the local runtime only has
+``$LATEST``; any qualifier runs it). Honors ``X-Amz-Invocation-Type`` (RequestResponse,
+Event, DryRun), ``X-Amz-Log-Type: Tail`` and ``X-Amz-Client-Context``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import threading
+import uuid
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote, urlsplit
+
+from smoke.local.function import LocalFunction
+from smoke.local.logs import tail
+
+_PREFIX = "/2015-03-31/functions/"
+_SUFFIX = "/invocations"
+
+
+def function_name(identifier: str) -> str:
+    """The function name inside a name, ``name:qualifier``, or a partial/full ARN."""
+    parts = identifier.split(":")
+    if identifier.startswith("arn:") and len(parts) >= 7:
+        return parts[6]
+    if len(parts) >= 3 and parts[1] == "function":  # 123456789012:function:name[:q]
+        return parts[2]
+    return parts[0]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    server: InvokeServer
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def _reply(self, status: int, body: bytes, headers: Mapping[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _error(self, status: int, error_type: str, message: str) -> None:
+        body = json.dumps({"Type": "User", "Message": message, "message": message}).encode()
+        self._reply(
+            status,
+            body,
+            {
+                "Content-Type": "application/json",
+                "x-amzn-ErrorType": error_type,
+                "x-amzn-RequestId": str(uuid.uuid4()),
+            },
+        )
+
+    def do_GET(self) -> None:
+        self._error(404, "UnknownOperationException", f"Unknown operation: GET {self.path}")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = self.rfile.read(length) if length else b""
+        path = urlsplit(self.path).path
+        if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
+            self._error(404, "UnknownOperationException", f"Unknown operation: POST {path}")
+            return
+        identifier = unquote(path[len(_PREFIX) : -len(_SUFFIX)])
+        function = self.server.functions.get(function_name(identifier))
+        if function is None:
+            arn = f"arn:aws:lambda:{self.server.region}:123456789012:function:{function_name(identifier)}"
+            self._error(404, "ResourceNotFoundException", f"Function not found: {arn}")
+            return
+        if payload.strip():
+            try:
+                json.loads(payload)
+            except ValueError as exc:
+                self._error(
+                    400,
+                    "InvalidRequestContentException",
+                    f"Could not parse request body into json: {exc}",
+                )
+                return
+        invocation_type = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
+        if invocation_type == "DryRun":
+            self._reply(204, b"", {"x-amzn-RequestId": str(uuid.uuid4())})
+            return
+        client_context = None
+        if self.headers.get("X-Amz-Client-Context"):
+            try:
+                client_context = base64.b64decode(self.headers["X-Amz-Client-Context"]).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                self._error(400, "InvalidParameterValueException", "Client context must be base64 JSON")
+                return
+        if invocation_type == "Event":
+            threading.Thread(
+                target=function.invoke, args=(payload or b"{}",),
+                kwargs={"client_context": client_context}, daemon=True,
+            ).start()  # fmt: skip
+            self._reply(202, b"", {"x-amzn-RequestId": str(uuid.uuid4())})
+            return
+        if invocation_type != "RequestResponse":
+            self._error(
+                400,
+                "InvalidParameterValueException",
+                f"Unsupported invocation type {invocation_type!r}: RequestResponse, Event or DryRun",
+            )
+            return
+        outcome, log_text = function.invoke(payload or b"{}", client_context=client_context)
+        headers = {
+            "Content-Type": "application/json",
+            "X-Amz-Executed-Version": "$LATEST",
+            "x-amzn-RequestId": outcome.request_id,
+        }
+        if outcome.function_error:
+            headers["X-Amz-Function-Error"] = outcome.function_error
+        if (self.headers.get("X-Amz-Log-Type") or "").lower() == "tail":
+            headers["X-Amz-Log-Result"] = base64.b64encode(tail(log_text)).decode()
+        self._reply(200, outcome.payload, headers)
+
+
+class InvokeServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self, address: tuple[str, int], functions: Mapping[str, LocalFunction], region: str
+    ) -> None:
+        super().__init__(address, _Handler)
+        self.functions = functions
+        self.region = region
+
+    @property
+    def endpoint_url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"

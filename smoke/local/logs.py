@@ -1,0 +1,128 @@
+"""Function logs of the local runtime: one text file per function, Lambda's format.
+
+Every line of ``<log_dir>/<function name>.log`` is ``<ISO timestamp> <message>``, where
+the message is what CloudWatch Logs would hold: the function's own stdout/stderr lines
+and the platform lines (``START RequestId: ...``, ``END``, ``REPORT``, ``INIT_REPORT``).
+``LocalLogSource`` reads those files back for the log scan, windowed by timestamp.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from smoke.errors import LogScanError
+from smoke.logscan import LogEvent
+
+LOG_GROUP_PREFIX = "/aws/lambda/"
+TAIL_BYTES = 4096
+
+
+def iso_timestamp(epoch_s: float) -> str:
+    """``2024-05-01T12:00:00.123Z``: the timestamp Lambda prints."""
+    stamp = datetime.fromtimestamp(epoch_s, tz=timezone.utc)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+def parse_timestamp_ms(text: str) -> int | None:
+    try:
+        stamp = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    return int(stamp.timestamp() * 1000)
+
+
+class FunctionLog:
+    """Appends timestamped lines to one function's log file (thread-safe).
+
+    While an invocation runs, ``capture()`` also collects its lines in memory, for the
+    ``X-Amz-Log-Result`` tail of that invocation.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("a", encoding="utf-8")
+        self._lock = threading.Lock()
+        self._captured: list[str] | None = None
+
+    def write(self, message: str) -> None:
+        now = time.time()
+        lines = message.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        with self._lock:
+            for line in lines:
+                self._file.write(f"{iso_timestamp(now)} {line}\n")
+                if self._captured is not None:
+                    self._captured.append(line)
+            self._file.flush()
+
+    def start_capture(self) -> None:
+        with self._lock:
+            self._captured = []
+
+    def stop_capture(self) -> str:
+        """The lines written since ``start_capture``, as text (the invocation's log)."""
+        with self._lock:
+            lines, self._captured = self._captured or [], None
+        return "".join(line + "\n" for line in lines)
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+
+def tail(text: str, limit: int = TAIL_BYTES) -> bytes:
+    """The last ``limit`` bytes of an invocation's log, as Lambda returns them."""
+    return text.encode("utf-8")[-limit:]
+
+
+class LocalLogSource:
+    """A ``LogSource`` over the local runtime's log files."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self._api_calls = 0
+
+    @property
+    def api_calls(self) -> int:
+        return self._api_calls
+
+    def path_for(self, log_group: str) -> Path:
+        if not log_group.startswith(LOG_GROUP_PREFIX) or "/" in log_group[len(LOG_GROUP_PREFIX) :]:
+            raise LogScanError(
+                f"log group {log_group!r} is not a local function's log group "
+                f"(expected {LOG_GROUP_PREFIX}<function name>)"
+            )
+        return self.log_dir / f"{log_group[len(LOG_GROUP_PREFIX):]}.log"
+
+    def events(
+        self,
+        log_group: str,
+        start_ms: int,
+        end_ms: int,
+        filter_pattern: str | None = None,
+        stream_prefixes: Sequence[str] | None = None,
+    ) -> Iterator[LogEvent]:
+        # filter_pattern is only a hint (callers match lines themselves); the local
+        # runtime writes one stream per function, so stream_prefixes select nothing.
+        path = self.path_for(log_group)
+        self._api_calls += 1
+        try:
+            handle = path.open(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            raise LogScanError(
+                f"log group {log_group} does not exist: no local log file {path} "
+                "(the function has not run in this log directory)"
+            ) from None
+        except OSError as exc:
+            raise LogScanError(f"cannot read local log file {path}: {exc}") from None
+        with handle:
+            for line in handle:
+                stamp, _, message = line.rstrip("\n").partition(" ")
+                timestamp_ms = parse_timestamp_ms(stamp)
+                if timestamp_ms is None or not start_ms <= timestamp_ms <= end_ms:
+                    continue
+                yield LogEvent(timestamp_ms=timestamp_ms, message=message)

@@ -1,0 +1,173 @@
+"""What a local function's ``sys.path`` is made of: task root, layers, runtime directory.
+
+- The **runtime directory** holds only what Lambda's Python runtime provides beside the
+  standard library: awslambdaric (and its imports) and boto3/botocore with their
+  dependencies. It is built once per smoke install in the cache directory, from symlinks
+  into smoke's own environment.
+- **Packages and layers** are directories or ``.zip`` files; zips are extracted (Lambda
+  unzips too) into the cache, keyed by the zip's hash.
+- A layer directory with a ``requirements.txt`` and no ``python/`` is built with
+  ``pip install --target``, cached by the requirements file's hash under the app's
+  ``build/`` directory (beside the template).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+from smoke.errors import ConfigError, HarnessError
+
+# Distributions Lambda's Python runtime ships (import names found from their records).
+RUNTIME_DISTRIBUTIONS = (
+    "awslambdaric",
+    "simplejson",
+    "snapshot-restore-py",
+    "boto3",
+    "botocore",
+    "jmespath",
+    "python-dateutil",
+    "six",
+    "s3transfer",
+    "urllib3",
+)
+
+
+def cache_root() -> Path:
+    explicit = os.environ.get("SMOKE_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "smoke"
+
+
+def _publish(build: Path, final: Path) -> Path:
+    """Move a finished build into place; another process may have won the race."""
+    try:
+        build.rename(final)
+    except OSError:
+        shutil.rmtree(build, ignore_errors=True)
+        if not final.is_dir():
+            raise
+    return final
+
+
+def _top_level_entries(dist: metadata.Distribution) -> set[str]:
+    names = set()
+    for file in dist.files or ():
+        top = file.parts[0]
+        if top in ("..", "__pycache__") or top.endswith((".dist-info", ".egg-info", ".pth")):
+            continue
+        names.add(top)
+    return names
+
+
+def runtime_dir() -> Path:
+    """The runtime directory for the running Python (built on first use)."""
+    found: list[tuple[str, Path]] = []
+    for name in RUNTIME_DISTRIBUTIONS:
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            if name in ("awslambdaric", "simplejson", "snapshot-restore-py"):
+                raise HarnessError(
+                    f"the local runtime needs {name!r} in smoke's environment: "
+                    "pip install 'smoke-lambda[local]'"
+                ) from None
+            continue
+        location = Path(str(dist.locate_file("")))
+        found.extend((top, location / top) for top in sorted(_top_level_entries(dist)))
+    key = hashlib.sha256(
+        "\n".join([sys.version, *(f"{t}={p}" for t, p in found)]).encode()
+    ).hexdigest()[:16]
+    final = cache_root() / f"runtime-{key}"
+    if final.is_dir():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(prefix=".runtime-", dir=final.parent))
+    for top, source in found:
+        if source.exists():
+            (build / top).symlink_to(source)
+    return _publish(build, final)
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def unpacked(path: Path) -> Path:
+    """A directory with the content of ``path`` (itself when it is a directory)."""
+    if path.is_dir():
+        return path
+    if not path.is_file():
+        raise ConfigError(f"package or layer {path} does not exist")
+    if not zipfile.is_zipfile(path):
+        raise ConfigError(f"{path} is neither a directory nor a .zip file")
+    final = cache_root() / "unzipped" / _file_hash(path)
+    if final.is_dir():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(prefix=".unzip-", dir=final.parent))
+    with zipfile.ZipFile(path) as archive:
+        archive.extractall(build)
+    return _publish(build, final)
+
+
+def _requirement_lines(requirements: Path) -> list[str]:
+    lines = []
+    for raw in requirements.read_text(encoding="utf-8").splitlines():
+        line = raw.split(" #", 1)[0].strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    return lines
+
+
+def built_layer(content: Path, build_dir: Path) -> Path:
+    """A layer's content: ``content`` itself, or its ``requirements.txt`` built with pip
+    into ``build_dir/<layer dir name>-<hash>/python``."""
+    content = unpacked(content)
+    requirements = content / "requirements.txt"
+    if (content / "python").is_dir() or not requirements.is_file():
+        return content
+    key = hashlib.sha256(
+        requirements.read_bytes() + sys.version.encode()
+    ).hexdigest()[:16]
+    final = build_dir / f"{content.name}-{key}"
+    if final.is_dir():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(prefix=f".{content.name}-", dir=final.parent))
+    target = build / "python"
+    target.mkdir()
+    if any(not line.startswith("-") for line in _requirement_lines(requirements)):
+        command = [
+            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+            "--no-compile", "--target", str(target), "-r", str(requirements),
+        ]  # fmt: skip
+        done = subprocess.run(
+            command, cwd=content, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            shutil.rmtree(build, ignore_errors=True)
+            raise HarnessError(
+                f"building layer {content} from {requirements} failed "
+                f"(pip exit {done.returncode}):\n{(done.stderr or done.stdout).strip()}"
+            )
+    return _publish(build, final)
+
+
+def layer_paths(layer: Path, python_version: str) -> list[Path]:
+    """A layer's import directories, in Lambda's order (``/opt/python/...`` equivalents)."""
+    python = layer / "python"
+    return [python / "lib" / f"python{python_version}" / "site-packages", python]

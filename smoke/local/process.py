@@ -1,0 +1,258 @@
+"""One local function process (a "sandbox"): started isolated, reused warm, killed on timeout.
+
+The process runs awslambdaric against this sandbox's own Runtime API. Its stdout and
+stderr (one pipe, as in Lambda) go line by line into the function's log; the platform
+lines (START/END/REPORT/INIT_REPORT, timeouts, exits) are written by ``invoke``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from smoke.local.logs import FunctionLog, iso_timestamp
+from smoke.local.runtime_api import Invocation, RuntimeAPI
+
+INIT_LIMIT_S = 10.0  # Lambda's limit for the init phase
+RESPONSE_LIMIT = 6 * 1024 * 1024
+CHILD_BOOTSTRAP = Path(__file__).with_name("child_bootstrap.py")
+
+
+@dataclass(frozen=True)
+class InvokeOutcome:
+    """What one invocation gave back (the Invoke API turns it into an HTTP answer)."""
+
+    request_id: str
+    payload: bytes
+    function_error: str | None = None  # "Unhandled" when the function failed
+    error_type: str | None = None
+    duration_ms: float = 0.0
+    init_duration_ms: float | None = None  # set on the first invocation of a process
+    max_memory_used_mb: int | None = None
+    pid: int | None = None
+
+
+def _error_payload(error_type: str, message: str, request_id: str = "") -> bytes:
+    import json
+
+    body = {"errorType": error_type, "errorMessage": message}
+    if request_id:
+        body["requestId"] = request_id
+    return json.dumps(body).encode()
+
+
+def _error_type_of(body: bytes, header_value: str) -> str:
+    import json
+
+    try:
+        decoded = json.loads(body)
+    except ValueError:
+        return header_value or "Unknown"
+    if isinstance(decoded, dict) and decoded.get("errorType"):
+        return str(decoded["errorType"])
+    return header_value or "Unknown"
+
+
+class Sandbox:
+    """One function process and the Runtime API it polls."""
+
+    def __init__(
+        self,
+        *,
+        handler: str,
+        task_root: Path,
+        sys_path: Sequence[Path],
+        environment: Mapping[str, str],
+        log: FunctionLog,
+        host: str = "127.0.0.1",
+    ) -> None:
+        self._cond = threading.Condition()
+        self._out_lock = threading.Lock()
+        self._partial = b""
+        self._ready_at: float | None = None
+        self._init_error: tuple[bytes, str] | None = None
+        self._exit_code: int | None = None
+        self._pending: Invocation | None = None
+        self._current: str | None = None
+        self._result: tuple[str, bytes, str] | None = None
+        self._closing = False
+        self._invocations = 0
+        self._max_rss_kb = 0
+        self.log = log
+        self.api = RuntimeAPI(self, host)
+        env = dict(environment)
+        env["AWS_LAMBDA_RUNTIME_API"] = self.api.address
+        env["_SMOKE_SYS_PATH"] = os.pathsep.join(str(path) for path in sys_path)
+        command = [sys.executable, "-I", "-S", str(CHILD_BOOTSTRAP), handler]
+        self._started = time.perf_counter()
+        self.process = subprocess.Popen(
+            command, cwd=task_root, env=env, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        self._out_fd = self.process.stdout.fileno()
+        os.set_blocking(self._out_fd, False)
+        self._out_closed = False
+        self._reader = threading.Thread(
+            target=self._read_output, daemon=True, name="smoke-output"
+        )
+        self._reader.start()
+        threading.Thread(target=self._watch_exit, daemon=True, name="smoke-exit").start()
+
+    # ------------------------------------------------------------------ process side
+
+    def _read_output(self) -> None:
+        while not self._out_closed:
+            try:
+                readable, _, _ = select.select([self._out_fd], [], [], 0.2)
+            except (OSError, ValueError):
+                return
+            if readable and not self.drain():
+                return
+
+    def drain(self, final: bool = False) -> bool:
+        """Log what the process wrote so far; False once its output is closed."""
+        with self._out_lock:
+            open_ = not self._out_closed
+            while open_:
+                try:
+                    chunk = os.read(self._out_fd, 65536)
+                except BlockingIOError:
+                    break
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    open_ = False
+                    break
+                self._partial += chunk
+            *lines, self._partial = self._partial.split(b"\n")
+            if (final or not open_) and self._partial:
+                lines.append(self._partial)
+                self._partial = b""
+            for line in lines:
+                self.log.write(line.decode("utf-8", errors="replace"))
+            return open_
+
+    def _watch_exit(self) -> None:
+        code = self.process.wait()
+        with self._cond:
+            self._exit_code = code
+            self._cond.notify_all()
+
+    def _sample_memory(self) -> int:
+        try:
+            status = Path(f"/proc/{self.process.pid}/status").read_text()
+        except OSError:
+            return math.ceil(self._max_rss_kb / 1024) if self._max_rss_kb else 0
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                self._max_rss_kb = max(self._max_rss_kb, int(line.split()[1]))
+        return math.ceil(self._max_rss_kb / 1024)
+
+    # --------------------------------------------------------- Runtime API callbacks
+
+    def next_invocation(self) -> Invocation | None:
+        with self._cond:
+            if self._ready_at is None:
+                self._ready_at = time.perf_counter()
+                self._cond.notify_all()
+            self._cond.wait_for(lambda: self._pending is not None or self._closing)
+            invocation, self._pending = self._pending, None
+            return invocation
+
+    def _post(self, request_id: str, result: tuple[str, bytes, str]) -> bool:
+        with self._cond:
+            if request_id != self._current or self._result is not None:
+                return False
+            self._result = result
+            self._cond.notify_all()
+            return True
+
+    def invocation_response(self, request_id: str, body: bytes) -> bool:
+        return self._post(request_id, ("response", body, ""))
+
+    def invocation_error(self, request_id: str, body: bytes, error_type: str) -> bool:
+        return self._post(request_id, ("error", body, error_type))
+
+    def init_error(self, body: bytes, error_type: str) -> None:
+        with self._cond:
+            self._init_error = (body, error_type)
+            self._cond.notify_all()
+
+    # ------------------------------------------------------------------ invocations
+
+    @property
+    def alive(self) -> bool:
+        with self._cond:
+            return self._exit_code is None and self._init_error is None and not self._closing
+
+    def close(self) -> None:
+        with self._cond:
+            if self._closing:
+                return
+            self._closing = True
+            self._cond.notify_all()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        self._reader.join(1.0)  # it logs the rest of the output, up to end of file
+        self.drain(final=True)
+        with self._out_lock:
+            self._out_closed = True
+            if self.process.stdout:
+                self.process.stdout.close()
+        self.api.close()
+
+    def invoke(
+        self, invocation: Invocation, timeout_s: float, memory_mb: int
+    ) -> InvokeOutcome:
+        from smoke.local.reports import InvocationReport
+
+        report = InvocationReport(self, invocation.request_id, timeout_s, memory_mb)
+        cold = self._invocations == 0
+        self._invocations += 1
+        with self._cond:
+            self._cond.wait_for(
+                lambda: self._ready_at is not None
+                or self._init_error is not None
+                or self._exit_code is not None,
+                timeout=INIT_LIMIT_S,
+            )
+            ready_at, init_error, exit_code = self._ready_at, self._init_error, self._exit_code
+        init_ms = ((ready_at or time.perf_counter()) - self._started) * 1000 if cold else None
+        if init_error is not None or ready_at is None:
+            return report.init_failed(init_ms or 0.0, init_error, exit_code)
+        started = time.perf_counter()
+        self.log.write(f"START RequestId: {invocation.request_id} Version: $LATEST")
+        with self._cond:
+            self._current, self._result = invocation.request_id, None
+            self._pending = invocation
+            self._cond.notify_all()
+            self._cond.wait_for(
+                lambda: self._result is not None or self._exit_code is not None,
+                timeout=timeout_s,
+            )
+            result, exit_code = self._result, self._exit_code
+            self._current = None
+        duration_ms = (time.perf_counter() - started) * 1000
+        if result is None and exit_code is None:
+            return report.timed_out(duration_ms, init_ms)
+        if result is None:
+            return report.exited(duration_ms, init_ms, exit_code or 0)
+        return report.finished(duration_ms, init_ms, result)
+
+    def timeout_line(self, request_id: str, timeout_s: float) -> str:
+        return f"{iso_timestamp(time.time())} {request_id} Task timed out after {timeout_s:.2f} seconds"
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4())

@@ -1,0 +1,191 @@
+"""Read functions and layers from a SAM or CloudFormation template (YAML or JSON).
+
+Short-form tags (``!Ref``, ``!GetAtt``, ``!Sub`` ...) are read by a ``SafeLoader``
+subclass into their long form (``{"Ref": ...}``, ``{"Fn::GetAtt": ...}``), without
+touching PyYAML's global loaders. Every mapping remembers its lines, so mistakes are
+reported as ``template.yaml:12-18``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from smoke.errors import ConfigError
+from smoke.model import Location
+
+SERVERLESS_FUNCTION = "AWS::Serverless::Function"
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+FUNCTION_TYPES = (SERVERLESS_FUNCTION, LAMBDA_FUNCTION)
+LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
+DEFAULT_TIMEOUT_S = 3.0
+DEFAULT_MEMORY_MB = 128
+
+_SHORT_TAGS = (
+    "Ref", "Condition", "GetAtt", "Sub", "Join", "If", "Select", "FindInMap", "ImportValue",
+    "Split", "Base64", "Equals", "Not", "And", "Or", "GetAZs", "Cidr", "Transform", "Length",
+    "ToJsonString",
+)  # fmt: skip
+
+
+class MarkedDict(dict[str, Any]):
+    """A mapping that knows where it was written (1-based lines)."""
+
+    line: int = 0
+    end_line: int = 0
+
+
+class MarkedList(list[Any]):
+    """A sequence that knows where it was written (1-based lines)."""
+
+    line: int = 0
+    end_line: int = 0
+
+
+class TemplateLoader(yaml.SafeLoader):
+    """SafeLoader + CloudFormation short-form tags + line marks (no global patching)."""
+
+
+def _construct_mapping(loader: TemplateLoader, node: yaml.MappingNode) -> MarkedDict:
+    loader.flatten_mapping(node)
+    result = MarkedDict(loader.construct_pairs(node, deep=True))
+    result.line = node.start_mark.line + 1
+    result.end_line = node.end_mark.line + (0 if node.end_mark.column == 0 else 1)
+    return result
+
+
+def _construct_sequence(loader: TemplateLoader, node: yaml.SequenceNode) -> MarkedList:
+    result = MarkedList(loader.construct_sequence(node, deep=True))
+    result.line = node.start_mark.line + 1
+    result.end_line = node.end_mark.line + (0 if node.end_mark.column == 0 else 1)
+    return result
+
+
+def _short_form(tag: str) -> Any:
+    long_name = tag if tag in ("Ref", "Condition") else f"Fn::{tag}"
+
+    def construct(loader: TemplateLoader, node: yaml.Node) -> Any:
+        value: Any
+        if isinstance(node, yaml.ScalarNode):
+            value = loader.construct_scalar(node)
+            if tag == "GetAtt" and isinstance(value, str):
+                value = value.split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = _construct_mapping(loader, node)  # type: ignore[arg-type]
+        return {long_name: value}
+
+    return construct
+
+
+TemplateLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
+    _construct_mapping,
+)
+TemplateLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
+    _construct_sequence,
+)
+for _tag in _SHORT_TAGS:
+    TemplateLoader.add_constructor(f"!{_tag}", _short_form(_tag))
+
+
+@dataclass(frozen=True)
+class FunctionDefinition:
+    """Everything the local runtime needs to run one function."""
+
+    name: str  # the local function's name (the template's logical id, or the spec's)
+    handler: str
+    code: Path  # a directory or a .zip
+    runtime: str | None = None
+    layers: tuple[Path, ...] = ()
+    environment: Mapping[str, str] = field(default_factory=dict)
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
+    architecture: str = "x86_64"
+    location: Location | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Template:
+    path: Path
+    resources: Mapping[str, Any]
+    globals: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+
+    def location(self, node: Any) -> Location:
+        if isinstance(node, (MarkedDict, MarkedList)):
+            return Location(str(self.path), node.line, node.end_line)
+        return Location(str(self.path))
+
+    def snippet(self, node: Any) -> str:
+        if not isinstance(node, (MarkedDict, MarkedList)) or not node.line:
+            return ""
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        chosen = lines[node.line - 1 : min(node.end_line, node.line + 7)]
+        return "\n".join(f"  {node.line + i:4d} | {text}" for i, text in enumerate(chosen))
+
+
+def read_template(path: Path) -> Template:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read template: {exc.strerror}", Location(str(path))) from None
+    try:
+        data = yaml.load(text, Loader=TemplateLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else 0
+        raise ConfigError(
+            f"template is not valid YAML/JSON: {exc.problem}", Location(str(path), line)
+        ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
+        raise ConfigError(
+            "not a CloudFormation/SAM template: no Resources mapping",
+            Location(str(path), getattr(data, "line", 0)),
+            hint="A template has a top-level 'Resources:' mapping of logical ids.",
+        )
+    globals_ = data.get("Globals") or {}
+    return Template(
+        path=path,
+        resources=data["Resources"],
+        globals=globals_.get("Function") or {} if isinstance(globals_, dict) else {},
+        parameters=data.get("Parameters") or {},
+    )
+
+
+def function_definition(template: Template, logical_id: str, region: str) -> FunctionDefinition:
+    """The function ``logical_id`` of the template, with Globals and layers resolved."""
+    from smoke.local.template_values import FunctionReader
+
+    resource = template.resources.get(logical_id)
+    if not isinstance(resource, dict) or resource.get("Type") not in FUNCTION_TYPES:
+        functions = sorted(
+            key for key, value in template.resources.items()
+            if isinstance(value, dict) and value.get("Type") in FUNCTION_TYPES
+        )  # fmt: skip
+        close = [name for name in functions if name.lower() == logical_id.lower()]
+        hint = f"Did you mean {close[0]!r}? " if close else ""
+        raise ConfigError(
+            f"template has no function resource {logical_id!r}",
+            Location(str(template.path)),
+            hint=f"{hint}Functions in the template: {', '.join(functions) or '(none)'}.",
+        )
+    return FunctionReader(template, logical_id, resource, region).definition()
+
+
+def inline_code_dir(source: str, cache: Path) -> Path:
+    """A directory holding inline code (``ZipFile``/``InlineCode``) as ``index.py``."""
+    directory = cache / "inline" / hashlib.sha256(source.encode()).hexdigest()[:16]
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / "index.py"
+    if not target.exists():
+        target.write_text(source, encoding="utf-8")
+    return directory

@@ -1,0 +1,191 @@
+"""Resolve one template function: Globals, code, layers, environment values.
+
+Only what the local runtime needs is resolved: ``Ref`` to parameters (their defaults),
+pseudo parameters and layer resources, simple ``Fn::Sub``/``Fn::Join``. Anything else
+in an environment variable becomes an empty string and a warning in ``runtime_info``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, NoReturn
+
+from smoke.errors import ConfigError
+from smoke.local.template import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT_S,
+    LAYER_TYPES,
+    SERVERLESS_FUNCTION,
+    FunctionDefinition,
+    Template,
+    inline_code_dir,
+)
+
+_SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
+
+
+class FunctionReader:
+    def __init__(self, template: Template, logical_id: str, resource: Any, region: str) -> None:
+        self.template = template
+        self.logical_id = logical_id
+        self.resource = resource
+        self.region = region
+        self.warnings: list[str] = []
+        properties = resource.get("Properties") or {}
+        if not isinstance(properties, dict):
+            self.fail("Properties must be a mapping", resource)
+        self.properties = properties
+        self.is_sam = resource.get("Type") == SERVERLESS_FUNCTION
+        self.globals = template.globals if self.is_sam else {}
+
+    def fail(self, message: str, node: Any, hint: str = "") -> NoReturn:
+        raise ConfigError(
+            f"function {self.logical_id}: {message}",
+            self.template.location(node),
+            self.template.snippet(node),
+            hint,
+        )
+
+    def prop(self, name: str, default: Any = None) -> Any:
+        if name in self.properties:
+            return self.properties[name]
+        return self.globals.get(name, default)
+
+    def definition(self) -> FunctionDefinition:
+        handler = self.prop("Handler")
+        if not isinstance(handler, str) or "." not in handler:
+            self.fail(
+                f"Handler must be 'module.function', got {handler!r}",
+                self.properties,
+                "For example: Handler: app.main.handler",
+            )
+        runtime = self.prop("Runtime")
+        if runtime is not None and not (isinstance(runtime, str) and runtime.startswith("python")):
+            self.fail(
+                f"the local runtime runs Python functions only; Runtime is {runtime!r}",
+                self.properties,
+            )
+        architectures = self.prop("Architectures") or ["x86_64"]
+        return FunctionDefinition(
+            name=self.logical_id,
+            handler=handler,
+            code=self.code(),
+            runtime=runtime,
+            layers=tuple(self.layers()),
+            environment=self.environment(),
+            timeout_s=float(self.number("Timeout", DEFAULT_TIMEOUT_S)),
+            memory_mb=int(self.number("MemorySize", DEFAULT_MEMORY_MB)),
+            architecture=str(architectures[0]) if isinstance(architectures, list) else "x86_64",
+            location=self.template.location(self.resource),
+            warnings=tuple(self.warnings),
+        )
+
+    def number(self, name: str, default: float) -> float:
+        value = self.resolve(self.prop(name, default))
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{name} must be a number, got {value!r}", self.properties)
+
+    def local_path(self, value: Any, what: str) -> Path:
+        if not isinstance(value, str):
+            self.fail(
+                f"{what} {value!r} is not a local path",
+                self.properties,
+                "The local runtime runs code from a directory or .zip next to the template "
+                "(S3 locations cannot be read).",
+            )
+        path = (self.template.path.parent / value).resolve()
+        if not path.exists():
+            self.fail(f"{what} {value!r} does not exist ({path})", self.properties)
+        return path
+
+    def code(self) -> Path:
+        from smoke.local.packages import cache_root
+
+        if self.is_sam:
+            inline = self.prop("InlineCode")
+            if isinstance(inline, str):
+                return inline_code_dir(inline, cache_root())
+            return self.local_path(self.prop("CodeUri", "."), "CodeUri")
+        code = self.properties.get("Code")
+        if isinstance(code, dict) and isinstance(code.get("ZipFile"), str):
+            return inline_code_dir(code["ZipFile"], cache_root())
+        return self.local_path(code, "Code")
+
+    def layers(self) -> list[Path]:
+        listed = list(self.globals.get("Layers") or []) if self.is_sam else []
+        listed += list(self.properties.get("Layers") or [])
+        paths = []
+        for entry in listed:
+            target = entry.get("Ref") if isinstance(entry, dict) else None
+            layer = self.template.resources.get(target) if isinstance(target, str) else None
+            if not isinstance(layer, dict) or layer.get("Type") not in LAYER_TYPES:
+                declared = self.properties.get("Layers")
+                where = declared if declared and entry in declared else self.globals.get("Layers")
+                self.fail(
+                    f"layer {entry!r} cannot be resolved locally",
+                    where,
+                    "Refer to a LayerVersion resource of this template with !Ref, or give the "
+                    "function's layers as local directories in smoke.yaml.",
+                )
+            content = (layer.get("Properties") or {}).get("ContentUri") or (
+                layer.get("Properties") or {}
+            ).get("Content")
+            paths.append(self.local_path(content, f"layer {target} content"))
+        return paths
+
+    def environment(self) -> dict[str, str]:
+        variables: dict[str, Any] = {}
+        for source in (self.globals, self.properties):
+            block = source.get("Environment") or {}
+            if isinstance(block, dict):
+                variables.update(block.get("Variables") or {})
+        resolved = {}
+        for name, value in variables.items():
+            text = self.resolve(value)
+            if text is None:
+                self.warnings.append(
+                    f"environment variable {name} of {self.logical_id} is {value!r}, which "
+                    "cannot be resolved locally: set to ''"
+                )
+                text = ""
+            resolved[str(name)] = str(text).lower() if isinstance(text, bool) else str(text)
+        return resolved
+
+    def resolve(self, value: Any) -> Any:
+        """A scalar for ``value``, or None when it needs CloudFormation to resolve."""
+        if not isinstance(value, dict):
+            return value
+        if "Ref" in value:
+            return self.ref(value["Ref"])
+        if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+            text = value["Fn::Sub"]
+            names = _SUB_VARIABLE.findall(text)
+            values = {name: self.ref(name) for name in names}
+            if any(v is None for v in values.values()):
+                return None
+            return _SUB_VARIABLE.sub(lambda m: str(values[m.group(1)]), text)
+        if "Fn::Join" in value and isinstance(value["Fn::Join"], list) and len(value["Fn::Join"]) == 2:
+            separator, parts = value["Fn::Join"]
+            resolved = [self.resolve(part) for part in parts or []]
+            return None if None in resolved else str(separator).join(map(str, resolved))
+        return None
+
+    def ref(self, name: Any) -> Any:
+        pseudo = {
+            "AWS::Region": self.region,
+            "AWS::AccountId": "123456789012",
+            "AWS::Partition": "aws",
+            "AWS::StackName": "local",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        parameter = self.template.parameters.get(name)
+        if isinstance(parameter, dict) and "Default" in parameter:
+            return parameter["Default"]
+        if name in self.template.resources:
+            return name  # a resource's Ref is its physical name; locally its logical id
+        return None
