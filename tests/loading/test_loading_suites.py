@@ -5,8 +5,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import DATA, config_error
 
+from conftest import DATA, config_error
 from smoke.model import Authorizer, Location, StatusExpectation
 from smoke.suites import load_suite, parse_status
 

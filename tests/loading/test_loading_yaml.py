@@ -4,7 +4,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import config_error
-
 from smoke.model import Location
 from smoke.yamlload import (
     MAX_BYTES,
