@@ -134,7 +134,8 @@ class _ConfigBuilder:
         local = [k for k in LOCAL_KEYS if k in data]
         if local and way not in ("handler + code", "resource"):
             raise self.error(
-                f"{what}: {', '.join(local)} only apply to local functions (handler + code, or a template resource)",
+                f"{what}: {', '.join(local)} {'apply' if len(local) > 1 else 'applies'} only to "
+                "local functions (handler + code, or a template resource)",
                 node_location(data, local[0], self.file),
             )
         timeout, memory = data.get("timeout"), data.get("memory")
