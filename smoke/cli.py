@@ -45,13 +45,24 @@ def _positive_int(text: str) -> int:
     return value
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, computed only when asked (no import cost for ``--help``)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from smoke.runner import smoke_version
+
+        print(f"smoke {smoke_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="smoke", description="Post-deploy smoke tests for AWS Lambda functions."
     )
-    from smoke import __version__
-
-    parser.add_argument("--version", action="version", version=f"smoke {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import smoke
 from smoke.errors import HarnessError, SmokeError
 from smoke.model import Check, CheckResult, Config, FunctionRef, Outcome, ScanResult
 from smoke.redact import Redactor
@@ -68,6 +67,21 @@ class RunOutcome:
     interrupted: str | None = None
     message: str | None = None  # what went wrong, for stderr (already redacted)
     functions: Mapping[str, FunctionRef] = field(default_factory=dict)
+
+
+def smoke_version() -> str:
+    import smoke
+
+    version = getattr(smoke, "__version__", None)
+    if version is None:  # e.g. an editable install that sees smoke as a namespace package
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as dist_version
+
+        try:
+            version = dist_version("smoke-lambda")
+        except PackageNotFoundError:
+            version = "unknown"
+    return str(version)
 
 
 def load_plan(options: RunOptions) -> tuple[Config, Plan]:
@@ -187,7 +201,7 @@ class Runner:
             self.redactor.add_headers(check.request.headers)
         transport_name = "http" if env.via == "http" else "invoke"
         meta = {
-            "smoke_version": smoke.__version__,
+            "smoke_version": smoke_version(),
             "python_version": platform.python_version(),
             "transport": transport_name,
             "config": str(config.path),

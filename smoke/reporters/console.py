@@ -97,12 +97,15 @@ class ConsoleReporter:
 
     def summary(self, finished: RunFinished) -> list[str]:
         lines: list[str] = [""]
-        for result in finished.results:
-            if result.outcome in (Outcome.PASSED, Outcome.NOT_RUN) and not result.findings:
-                continue
-            if self.live or result.outcome is Outcome.PASSED:
-                lines.append(result_line(result))
-            lines.append(f"  {result.check.location}")
+        problems = [
+            r for r in finished.results
+            if r.findings or r.outcome not in (Outcome.PASSED, Outcome.NOT_RUN)
+        ]
+        if problems:
+            lines.append("Problems:")
+        for result in problems:
+            lines.append(result_line(result))
+            lines.append(f"  at {result.check.location}")
             for f in result.failures:
                 lines.append(f"  - {f.message}")
                 if f.expected is not None:
