@@ -1,0 +1,121 @@
+"""Log files and their LogSource, the ABI check, layers built from requirements.txt."""
+
+from __future__ import annotations
+
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from smoke.errors import LogScanError
+from smoke.local import abi
+from smoke.local.logs import FunctionLog, LocalLogSource, iso_timestamp, parse_timestamp_ms
+from smoke.local.packages import built_layer, runtime_dir
+
+
+def test_log_lines_are_timestamped_and_windowed(tmp_path: Path) -> None:
+    log = FunctionLog(tmp_path / "fn.log")
+    log.write("START RequestId: 1 Version: $LATEST")
+    log.start_capture()
+    log.write("[ERROR] boom\rTraceback (most recent call last):")
+    captured = log.stop_capture()
+    log.close()
+    assert captured == "[ERROR] boom\nTraceback (most recent call last):\n"
+    now = int(time.time() * 1000)
+    source = LocalLogSource(tmp_path)
+    events = list(source.events("/aws/lambda/fn", now - 5000, now + 5000))
+    assert [e.message for e in events] == [
+        "START RequestId: 1 Version: $LATEST",
+        "[ERROR] boom",
+        "Traceback (most recent call last):",
+    ]
+    assert list(source.events("/aws/lambda/fn", now + 60_000, now + 70_000)) == []
+    assert source.api_calls == 2
+
+
+def test_a_missing_log_file_is_a_log_scan_error(tmp_path: Path) -> None:
+    with pytest.raises(LogScanError, match="does not exist"):
+        list(LocalLogSource(tmp_path).events("/aws/lambda/never-ran", 0, 1))
+    with pytest.raises(LogScanError, match="not a local function's log group"):
+        list(LocalLogSource(tmp_path).events("/ecs/other", 0, 1))
+
+
+def test_timestamps_round_trip() -> None:
+    assert parse_timestamp_ms(iso_timestamp(1714564800.123)) == 1714564800123
+    assert parse_timestamp_ms("garbage") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "runtime", "arch", "problem"),
+    [
+        ("_speedups.cpython-39-x86_64-linux-gnu.so", "python3.12", "x86_64", "CPython 3.9"),
+        ("_speedups.cpython-312-x86_64-linux-gnu.so", "python3.12", "arm64", "built for x86_64"),
+        ("_speedups.cpython-312-darwin.so", "python3.12", "x86_64", "not Linux"),
+        ("_speedups.cpython-312-aarch64-linux-gnu.so", "python3.12", "arm64", None),
+        ("_speedups.abi3.so", "python3.12", "x86_64", None),
+        ("_speedups.pyd", "python3.12", "x86_64", "Windows"),
+    ],
+)
+def test_extension_tags_are_checked(name: str, runtime: str, arch: str, problem: str | None) -> None:
+    found = abi.extension_problem(Path(name), abi.declared_version(runtime), arch)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and problem in found
+
+
+def test_runtime_info_names_the_python_and_flags_extensions(tmp_path: Path) -> None:
+    package = tmp_path / "pkg" / "lib"
+    package.mkdir(parents=True)
+    (package / "fast.cpython-38-x86_64-linux-gnu.so").write_bytes(b"")
+    info = abi.check("python3.2", "x86_64", [tmp_path])
+    assert info["declared_runtime"] == "python3.2"
+    assert info["python_executable"] == sys.executable
+    assert any("declares python3.2 but runs locally on Python" in w for w in info["warnings"])
+    assert any("fast.cpython-38" in w and "CPython 3.8" in w for w in info["warnings"])
+
+
+def test_the_runtime_directory_holds_only_lambdas_runtime_packages() -> None:
+    names = {path.name for path in runtime_dir().iterdir()}
+    assert {"awslambdaric", "boto3", "botocore", "jmespath", "dateutil", "s3transfer"} <= names
+    assert not names & {"yaml", "httpx", "pytest", "jsonschema", "smoke"}
+
+
+def _wheel(directory: Path) -> Path:
+    """A minimal pure-Python wheel, so pip can build a layer without the network."""
+    path = directory / "tinydep-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as wheel:
+        wheel.writestr("tinydep.py", "VALUE = 42\n")
+        wheel.writestr(
+            "tinydep-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n"
+        )
+        wheel.writestr(
+            "tinydep-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+        wheel.writestr("tinydep-1.0.dist-info/RECORD", "")
+    return path
+
+
+def test_a_layer_is_built_from_its_requirements_and_cached(tmp_path: Path) -> None:
+    layer = tmp_path / "layers" / "deps"
+    layer.mkdir(parents=True)
+    wheel = _wheel(tmp_path)
+    (layer / "requirements.txt").write_text(f"--no-index\n{wheel}\n")
+    build_dir = tmp_path / "build" / "layers"
+    built = built_layer(layer, build_dir)
+    assert built.parent == build_dir
+    assert (built / "python" / "tinydep.py").read_text() == "VALUE = 42\n"
+    assert built_layer(layer, build_dir) == built  # cached by the requirements' hash
+    (layer / "requirements.txt").write_text(f"--no-index\n{wheel}\n# changed\n")
+    assert built_layer(layer, build_dir) != built
+
+
+def test_a_layer_with_only_comments_in_its_requirements_is_empty(tmp_path: Path) -> None:
+    layer = tmp_path / "deps"
+    layer.mkdir()
+    (layer / "requirements.txt").write_text("# nothing yet\n")
+    built = built_layer(layer, tmp_path / "build")
+    assert list((built / "python").iterdir()) == []
