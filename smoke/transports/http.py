@@ -58,6 +58,7 @@ class HttpTransport:
             ),
             transport=transport,
             trust_env=False,
+            headers={"User-Agent": "smoke-lambda (post-deploy smoke tests)"},
         )
 
     def send(self, check: Check, function: FunctionRef | None = None) -> Exchange:
