@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from reporters_support import SECRET
+
+from smoke.redact import Redactor
+from smoke.reporters.console import ConsoleReporter
+from smoke.reporters.step_summary import StepSummaryReporter
+from smoke.run_events import RunEvent
+
+
+class FakeTty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_console_plain_lines_and_summary(run_events: list[RunEvent]) -> None:
+    out = io.StringIO()
+    reporter = ConsoleReporter(out, Redactor(), report_paths=[Path("reports/smoke-prod.json")])
+    for event in run_events:
+        reporter.handle_event(event)
+    reporter.shutdown()
+    text = out.getvalue()
+    assert "PASS     api::health  200  42 ms" in text
+    assert "FAIL     api::dashboard  500" in text
+    assert "REFUSED  jobs::cleanup for real" in text
+    assert "expected: 2xx" in text and "actual:   500" in text
+    assert "function error: Runtime.ImportModuleError: No module named 'defusedxml'" in text
+    assert "log [traceback] api (api::import error)" in text
+    assert "6 check(s): 1 passed, 2 failed, 1 error, 1 refused, 1 not run; 1 log finding(s)" in text
+    assert "(interrupted: SIGINT)" in text
+    assert "report: reports/smoke-prod.json" in text
+    assert SECRET not in text
+
+
+def test_console_on_a_tty_uses_one_updating_line(run_events: list[RunEvent]) -> None:
+    out = FakeTty()
+    reporter = ConsoleReporter(out, Redactor())
+    for event in run_events:
+        reporter.handle_event(event)
+    progress = out.getvalue()
+    assert "\r[6/6] 5 not passed" in progress
+    assert "PASS     api::health" not in progress  # no per-check lines while live
+    reporter.shutdown()
+    assert "FAIL     api::dashboard" in out.getvalue()  # problems listed in the summary
+
+
+def test_step_summary_appends_markdown(tmp_path: Path, run_events: list[RunEvent]) -> None:
+    path = tmp_path / "summary.md"
+    path.write_text("# earlier step\n")
+    reporter = StepSummaryReporter(path, Redactor())
+    for event in run_events:
+        reporter.handle_event(event)
+    reporter.shutdown()
+    text = path.read_text()
+    assert text.startswith("# earlier step\n")
+    assert "## smoke `prod`: exit 130" in text
+    assert "| ❌ FAIL | api::dashboard | 500 | 42 | status 500 is not healthy |" in text
+    assert "### Log scan" in text and "Traceback" in text
+    assert SECRET not in text
