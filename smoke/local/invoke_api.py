@@ -136,6 +136,12 @@ class InvokeServer(ThreadingHTTPServer):
         self.functions = functions
         self.region = region
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a caller that went away
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
     @property
     def endpoint_url(self) -> str:
         host, port = self.server_address[:2]

@@ -139,11 +139,18 @@ class Sandbox:
                 lines.append(self._partial)
                 self._partial = b""
             for line in lines:
-                self.log.write(line.decode("utf-8", errors="replace"))
+                if line.strip(b"\r"):  # CloudWatch keeps no empty events
+                    self.log.write(line.decode("utf-8", errors="replace"))
             return open_
 
     def _watch_exit(self) -> None:
-        code = self.process.wait()
+        try:  # wait4, not Popen.wait: its resource usage gives the peak memory of a dead process
+            _, status, usage = os.wait4(self.process.pid, 0)
+            code = os.waitstatus_to_exitcode(status)
+            self.process.returncode = code
+            self._max_rss_kb = max(self._max_rss_kb, usage.ru_maxrss)
+        except ChildProcessError:  # reaped by Popen.poll() in close()
+            code = self.process.wait()
         with self._cond:
             self._exit_code = code
             self._cond.notify_all()

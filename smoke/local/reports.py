@@ -112,6 +112,7 @@ class InvocationReport:
             status, error = "timeout", "Sandbox.Timedout"
             message = f"RequestId: {self.request_id} Error: Task timed out after {init_ms / 1000:.2f} seconds"
             payload = _error_payload(error, message)
+        used = self.sandbox._sample_memory()
         self.sandbox.close()
         if exit_code is not None and init_error is None:
             log.write(message)
@@ -121,7 +122,7 @@ class InvocationReport:
             init_line += f"\tError Type: {error}"
         log.write(init_line)
         log.write(f"START RequestId: {self.request_id} Version: $LATEST")
-        return self._finish(0.0, None, payload, error, status, 0)
+        return self._finish(init_ms, None, payload, error, status, used)
 
 
 def _exit_reason(exit_code: int) -> str:

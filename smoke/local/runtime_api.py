@@ -118,6 +118,9 @@ class _RuntimeServer(ThreadingHTTPServer):
     daemon_threads = True
     events: RuntimeEvents
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A function process killed mid-request (timeout, crash) is expected: stay quiet."""
+
 
 class RuntimeAPI:
     """A Runtime API server on loopback for one function process."""

@@ -1,0 +1,1 @@
+"""The example backend API: a Lambda function behind API Gateway (REST proxy events)."""
