@@ -328,7 +328,7 @@ def interpolate(data: Any, env: Mapping[str, str], file: str, text: str = "") ->
     An unset variable without a default is a ConfigError at the value's line.
     """
     secrets: set[str] = set()
-    stack: list[Any] = [data]
+    stack: list[Any] = [data] if isinstance(data, (dict, list)) else []
     seen: set[int] = set()
     while stack:
         container = stack.pop()
