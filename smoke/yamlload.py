@@ -168,7 +168,7 @@ class _MarkedLoader(yaml.SafeLoader):
             data.append(self.construct_object(child, deep=True))
             data.item_locs.append(self._loc(child))
 
-    def construct_timestamp_as_text(self, node: yaml.ScalarNode) -> str:
+    def construct_as_text(self, node: yaml.ScalarNode) -> str:
         return str(self.construct_scalar(node))
 
     def construct_unsupported(self, node: yaml.Node) -> Any:
@@ -188,9 +188,8 @@ _MarkedLoader.yaml_constructors = {
 }
 _MarkedLoader.add_constructor("tag:yaml.org,2002:map", _MarkedLoader.construct_marked_mapping)
 _MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _MarkedLoader.construct_marked_sequence)
-_MarkedLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", _MarkedLoader.construct_timestamp_as_text
-)
+for _tag in ("timestamp", "value"):  # dates and a bare "=" stay text (JSON has neither)
+    _MarkedLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _MarkedLoader.construct_as_text)
 _MarkedLoader.add_constructor(None, _MarkedLoader.construct_unsupported)
 
 

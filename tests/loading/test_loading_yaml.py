@@ -50,8 +50,8 @@ def test_mappings_lists_and_scalars_know_their_lines(write: Write) -> None:
 
 
 def test_keys_are_strings_and_timestamps_stay_text(write: Write) -> None:
-    data = load_yaml(write("a.yaml", "1: one\non: two\nwhen: 2024-01-01\n"))
-    assert data == {"1": "one", "on": "two", "when": "2024-01-01"}
+    data = load_yaml(write("a.yaml", "1: one\non: two\nwhen: 2024-01-01\neq: =\n"))
+    assert data == {"1": "one", "on": "two", "when": "2024-01-01", "eq": "="}
 
 
 def test_merge_keys_work(write: Write) -> None:
