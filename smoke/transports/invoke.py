@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from smoke.aws import client, error_code, error_message, translate
-from smoke.errors import CheckNotExecuted, CredentialsError
+from smoke.errors import CheckNotExecuted, CredentialsError, SmokeError
 from smoke.logtail import parse_log_tail
 from smoke.model import Check, Environment, Exchange, FunctionRef, Response
 
@@ -114,7 +114,10 @@ class InvokeTransport:
         if function.qualifier:
             params["Qualifier"] = function.qualifier
         read_timeout = self._read_timeout(check, function)
-        lambda_client = self._client(read_timeout)
+        try:
+            lambda_client = self._client(read_timeout)
+        except SmokeError as exc:  # credentials, profile, region: no check can run
+            raise CheckNotExecuted(exc.message, fatal=True) from exc
         started = time.time()
         answer, latency_ms, retries = self._invoke(lambda_client, params, target, read_timeout)
         return self._exchange(check, event, target, answer, started, latency_ms, retries)
@@ -140,11 +143,13 @@ class InvokeTransport:
             except (bx.EndpointConnectionError, bx.ConnectTimeoutError) as exc:
                 reason = f"cannot connect ({exc})"
                 cause: Exception = exc
+                unreachable = True
             except bx.ClientError as exc:
                 code = error_code(exc)
                 if code not in NOT_RUN_CODES:
                     raise self._not_executed(exc, target) from exc
                 reason = f"{code}: {error_message(exc)}"
+                unreachable = False
                 cause = exc
             except Exception as exc:
                 raise self._not_executed(exc, target) from exc
@@ -154,6 +159,7 @@ class InvokeTransport:
                     f"invoke {target}: gave up after {attempt} attempts; last: {reason} "
                     "(the function did not run)",
                     retryable=True,
+                    fatal=unreachable,  # the endpoint is down: no other check can run either
                 ) from cause
             delay = min(MAX_DELAY_S, self.base_delay_s * (2 ** (attempt - 1)))
             time.sleep(random.uniform(0, delay))

@@ -228,5 +228,30 @@ def test_connection_refused_is_retried_then_gives_up() -> None:
     transport = InvokeTransport(env, max_attempts=2, base_delay_s=0.01)
     with pytest.raises(CheckNotExecuted) as caught:
         transport.send(raw_check({}), FN)
-    assert caught.value.retryable is True
+    assert caught.value.retryable is True and caught.value.fatal is True
     assert "2 attempts" in caught.value.message and "cannot connect" in caught.value.message
+
+
+def test_missing_credentials_are_fatal(
+    invoke_env: Environment, invoke_api: InvokeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from smoke import aws
+
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_SECURITY_TOKEN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    aws.forget_sessions()
+    try:
+        transport = InvokeTransport(invoke_env)
+        with pytest.raises(CheckNotExecuted) as caught:
+            transport.send(raw_check({}), FN)
+    finally:
+        aws.forget_sessions()
+    assert caught.value.fatal is True
+    assert "no AWS credentials found" in caught.value.message
+    assert invoke_api.calls(FN.name) == 0
