@@ -16,6 +16,7 @@ from cli_support import ProjectFactory, Server
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: avoid the 40 ms delayed-ACK stall
     server: ThreadingHTTPServer
 
     def log_message(self, format: str, *args: object) -> None:
