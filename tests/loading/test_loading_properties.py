@@ -22,7 +22,9 @@ SUITE_TEXT = (DATA / "project" / "suites" / "backend-api.yaml").read_text()
 CONFIG_TEXT = (DATA / "project" / "smoke.yaml").read_text()
 ENV = {"SMOKE_TOKEN": "tok", "EMPTY": ""}
 SETTINGS = settings(
-    max_examples=int(os.environ.get("SMOKE_HYPOTHESIS_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=int(os.environ.get("SMOKE_HYPOTHESIS_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
