@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smoke.errors import HarnessError, SmokeError
-from smoke.model import Check, CheckResult, Config, FunctionRef, Outcome, ScanResult
+from smoke.model import (
+    Check,
+    CheckResult,
+    Config,
+    Environment,
+    FunctionRef,
+    Outcome,
+    ScanResult,
+)
 from smoke.redact import Redactor
 from smoke.run_events import (
     CheckFinished,
@@ -282,7 +290,7 @@ class Runner:
             base = Path(config.path).resolve().parent
             runtime = start_local_runtime(env, base_dir=base, log_dir=base / "reports" / "logs" / env.name)
             stack.callback(runtime.close)
-            transport = InvokeTransport(env, endpoint_url=runtime.endpoint_url)
+            transport = local_invoke_transport(env, runtime.endpoint_url)
             stack.callback(transport.close)
             return transport, dict(runtime.functions), runtime.log_source
         from smoke.discovery import discover
@@ -316,6 +324,36 @@ class Runner:
             return ScanResult(errors=(str(exc),))
         except Exception as exc:  # a scan that did not happen is never a clean scan
             return ScanResult(errors=(f"log scan crashed: {type(exc).__name__}: {exc}",))
+
+
+def local_invoke_transport(env: Environment, endpoint_url: str) -> Transport:
+    """An InvokeTransport for the local runtime, signing with fixed local credentials.
+
+    The local Invoke API does not check signatures, so a machine without AWS
+    credentials (a CI runner, a laptop) can still run local environments.
+    """
+    from smoke.transports.invoke import InvokeTransport
+
+    class LocalInvokeTransport(InvokeTransport):
+        def _client(self, read_timeout_s: float) -> Any:
+            with self._lock:
+                found = self._clients.get(read_timeout_s)
+                if found is None:
+                    import boto3
+                    from botocore.config import Config as BotoConfig
+
+                    session = boto3.Session(
+                        aws_access_key_id="smoke-local", aws_secret_access_key="smoke-local",
+                        region_name=env.region or "us-east-1",
+                    )
+                    found = session.client("lambda", endpoint_url=endpoint_url, config=BotoConfig(
+                        retries={"total_max_attempts": 1, "mode": "standard"},
+                        read_timeout=read_timeout_s, connect_timeout=5, max_pool_connections=32,
+                    ))
+                    self._clients[read_timeout_s] = found
+                return found
+
+    return LocalInvokeTransport(env, endpoint_url=endpoint_url)
 
 
 def attach_findings(results: Sequence[CheckResult], scan: ScanResult) -> list[CheckResult]:
