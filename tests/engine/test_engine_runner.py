@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import signal
+import threading
+
+from smoke.model import Check, CheckResult, Expect, Finding, Outcome, Request, ScanResult
+from smoke.runner import _Signals, attach_findings, exit_code_for
+
+
+def result(name: str, outcome: Outcome) -> CheckResult:
+    check = Check(suite="s", name=name, function="api", event="apigw-rest", request=Request(),
+                  expect=Expect())
+    return CheckResult(check, outcome)
+
+
+FINDING = Finding("api", "/aws/lambda/x", "traceback", "Traceback", check_id="s::b")
+
+
+def test_exit_codes() -> None:
+    ok = [result("a", Outcome.PASSED)]
+    assert exit_code_for(ok, None) == 0
+    assert exit_code_for(ok, ScanResult(skipped=True)) == 0
+    assert exit_code_for(ok, ScanResult(findings=(FINDING,))) == 1
+    assert exit_code_for(ok, ScanResult(errors=("AccessDenied on /aws/lambda/x",))) == 3
+    assert exit_code_for([*ok, result("b", Outcome.FAILED)], None) == 1
+    assert exit_code_for([*ok, result("b", Outcome.ERROR)], None) == 1
+    assert exit_code_for([*ok, result("b", Outcome.NOT_RUN)], None) == 1
+    # a broken deploy is the headline even when the scan could not run
+    assert exit_code_for([result("b", Outcome.FAILED)], ScanResult(errors=("x",))) == 1
+
+
+def test_findings_are_attached_by_check_id() -> None:
+    results = attach_findings([result("a", Outcome.PASSED), result("b", Outcome.FAILED)],
+                              ScanResult(findings=(FINDING,)))
+    assert results[0].findings == ()
+    assert results[1].findings == (FINDING,)
+
+
+def test_signal_handlers_set_stop_and_are_restored() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    stop = threading.Event()
+    signals = _Signals(stop)
+    with signals.installed(True):
+        signal.raise_signal(signal.SIGTERM)
+        assert stop.wait(1.0)
+        assert signals.received == "SIGTERM"
+    assert signal.getsignal(signal.SIGTERM) is before
