@@ -1,0 +1,140 @@
+"""What pytest shows for a failed smoke check or a log scan with findings.
+
+A check's failure shows the check as written (its YAML lines, numbered), the request
+sent, the status and body excerpt received, every failed expectation with expected and
+actual, and the lines of the log tail that matter. Everything goes through the run's
+``Redactor``: secrets never reach the terminal or ``--junitxml``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from smoke.model import CheckResult, Finding, Outcome, ScanResult
+from smoke.redact import Redactor
+
+LOG_TAIL_LINES = 20
+_LOG_LINE_MATTERS = re.compile(
+    r"ERROR|Error\b|Exception|Traceback|^\s+File \"|^REPORT|^INIT_REPORT|Task timed out"
+)
+
+
+class CheckFailed(Exception):
+    """Raised by a check item whose check did not pass; carries the result to render."""
+
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__(f"{result.check.id}: {result.outcome.value}")
+        self.result = result
+
+
+class LogScanFailed(Exception):
+    """Raised by a log-scan item: findings for its function, or a scan that could not run."""
+
+    def __init__(self, function: str, findings: Sequence[Finding], errors: Sequence[str]) -> None:
+        super().__init__(f"log scan of {function}: {len(findings)} finding(s)")
+        self.function = function
+        self.findings = tuple(findings)
+        self.errors = tuple(errors)
+
+
+def log_lines_that_matter(tail: str, limit: int = LOG_TAIL_LINES) -> list[str]:
+    from smoke.logscan.rules import DEFAULT_RULES, match_line
+
+    kept = [
+        line for line in tail.splitlines()
+        if (_LOG_LINE_MATTERS.search(line) or match_line(line, DEFAULT_RULES) is not None)
+        and '"<frozen ' not in line  # the import machinery's own frames say nothing
+    ]
+    return kept[-limit:]
+
+
+def _request_lines(summary: Mapping[str, Any], redactor: Redactor) -> list[str]:
+    if summary.get("event") == "raw":
+        payload = json.dumps(redactor.data(summary.get("payload")), default=str)
+        return [f"  raw payload: {payload[:500]}"]
+    where = summary.get("url") or summary.get("path") or ""
+    lines = [f"  {summary.get('method', '')} {redactor.text(str(where))}".rstrip()]
+    headers = summary.get("headers")
+    if isinstance(headers, Mapping):
+        for name, value in redactor.headers(headers).items():
+            lines.append(f"  {name}: {value}")
+    return lines
+
+
+def render_check_failure(result: CheckResult, redactor: Redactor) -> str:
+    from smoke.reporters import learn
+    from smoke.run_events import CheckFinished
+    from smoke.verdicts import excerpt
+    from smoke.yamlload import quote_lines
+
+    learn(redactor, CheckFinished(result))
+    check, ex = result.check, result.exchange
+    loc = check.location
+    head = {
+        Outcome.FAILED: "failed", Outcome.ERROR: "could not be executed",
+        Outcome.REFUSED: "was refused by the mutation guard (nothing was invoked)",
+        Outcome.NOT_RUN: "did not run",
+    }.get(result.outcome, result.outcome.value)
+    out = [f"smoke check {check.id} {head}", f"{loc}:"]
+    out.append(quote_lines(loc.file, loc.line, loc.end_line) or "  (the YAML lines are unavailable)")
+    if result.error:
+        out += ["", result.error]
+    if ex is not None:
+        out += ["", f"request ({ex.transport} -> {ex.target}):"]
+        out += _request_lines(ex.request_summary, redactor)
+        out.append("")
+        if ex.response is not None:
+            out.append(f"response: status {ex.response.status} in {ex.latency_ms:.0f} ms")
+            body = excerpt(ex.response.text())
+            out.append(f"  body: {body}" if body else "  body: (empty)")
+        elif ex.payload is not None:
+            out.append(f"payload: {excerpt(json.dumps(ex.payload, default=str))}")
+        if ex.function_error:
+            out.append(f"function error ({ex.function_error}): "
+                       f"{ex.error_type or ''}: {ex.error_message or ''}")
+    if result.failures:
+        out += ["", "failed expectations:"]
+        for f in result.failures:
+            out.append(f"  [{f.kind}] {f.message}")
+            if f.expected is not None:
+                out.append(f"      expected: {f.expected}")
+            if f.actual is not None:
+                out.append(f"      actual:   {f.actual}")
+    if ex is not None and ex.log_tail:
+        kept = log_lines_that_matter(ex.log_tail)
+        if kept:
+            out += ["", "log tail (the lines that matter):"]
+            out += [f"  {line}" for line in kept]
+    for finding in result.findings:
+        out.append(f"log finding [{finding.rule}]: {finding.line}")
+    return redactor.text("\n".join(out))
+
+
+def findings_for(function: str, scan: ScanResult) -> tuple[list[Finding], list[str]]:
+    """The findings and scan errors that belong to one function's log-scan item."""
+    findings = [f for f in scan.findings if f.function == function]
+    errors = [
+        e for e in scan.errors
+        if e.startswith((f"{function} (", f"{function}:")) or not _names_a_function(e)
+    ]
+    return findings, errors
+
+
+def _names_a_function(error: str) -> bool:
+    return bool(re.match(r"^[\w.-]+ \(/|^[\w.-]+: not scanned", error))
+
+
+def render_scan_failure(failure: LogScanFailed, redactor: Redactor) -> str:
+    out = [f"log scan of function {failure.function}:"]
+    if failure.errors:
+        out.append("the log scan could not run (a scan that did not happen is never clean):")
+        out += [f"  {e}" for e in failure.errors]
+    if failure.findings:
+        out.append(f"{len(failure.findings)} finding(s) in {failure.findings[0].log_group}:")
+        for f in failure.findings:
+            who = f" (check {f.check_id})" if f.check_id else ""
+            out.append(f"  [{f.rule}]{who} {f.line}")
+    return redactor.text("\n".join(out))

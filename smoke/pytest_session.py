@@ -1,0 +1,273 @@
+"""The smoke run behind a pytest session: one per process, prepared lazily, shared through files.
+
+Built from the runner's public pieces (the mutation guard, the transports, discovery or
+the local runtime, ``engine.execute_check``, the log scan, the JSON reporter), so a check
+run by pytest is judged and reported exactly as ``smoke run`` judges and reports it.
+
+- ``prepare()``: the transport and the functions, once per process, before the first check.
+- ``run_one(check)``: guard, send, judge; the result goes to the shared directory.
+- ``scan(functions)``: the log scan, once for the whole run (see ``SharedDir.scan_once``).
+- ``write_json_report()``: the controller merges every process's results into one file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from smoke.errors import CheckNotExecuted, HarnessError, LogScanError, SmokeError
+from smoke.logscan import LogEvent
+from smoke.model import Check, CheckResult, Config, Environment, FunctionRef, Outcome, ScanResult
+from smoke.pytest_shared import ProcessInfo, SharedDir
+from smoke.redact import Redactor
+
+if TYPE_CHECKING:
+    from smoke.transports import Transport
+
+HTTP_TIMEOUT_S = 10.0
+CHECKS_IDLE_TIMEOUT_S = 180.0  # the scan waits this long for other workers' next check
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The plugin's options, resolved (paths absolute)."""
+
+    environment: str | None
+    config_path: Path
+    suite_globs: tuple[str, ...]
+    json_path: Path | None
+    allow_mutations: bool
+    log_scan: bool
+    log_wait_s: float
+
+    @property
+    def enabled(self) -> bool:
+        return self.environment is not None
+
+
+def transport_name(env: Environment) -> str:
+    return "http" if env.via == "http" else "invoke"
+
+
+def connect(
+    config: Config, env: Environment, logical: Sequence[str], stack: contextlib.ExitStack,
+    *, log_dir: Path,
+) -> tuple[Transport, dict[str, FunctionRef]]:
+    """The transport and the functions for ``env`` (what ``Runner._connect`` does)."""
+    if env.via == "http":
+        from smoke.transports.http import HttpTransport
+
+        if not env.base_url:
+            raise HarnessError(f"environment {env.name!r} uses via: http but has no base_url")
+        http = HttpTransport(env.base_url, timeout_s=HTTP_TIMEOUT_S)
+        stack.callback(http.close)
+        return http, {}
+    from smoke.transports.invoke import InvokeTransport
+
+    if env.is_local:
+        from smoke.local import start_local_runtime
+        from smoke.runner import local_invoke_transport
+
+        base = Path(config.path).resolve().parent
+        runtime = start_local_runtime(env, base_dir=base, log_dir=log_dir)
+        stack.callback(runtime.close)
+        local = local_invoke_transport(env, runtime.endpoint_url)
+        stack.callback(local.close)
+        return local, {k: v for k, v in runtime.functions.items() if k in logical}
+    from smoke.discovery import discover
+
+    functions = discover(env, sorted(set(logical)))
+    transport = InvokeTransport(env)
+    stack.callback(transport.close)
+    return transport, dict(functions)
+
+
+class LocalLogDirs:
+    """A ``LogSource`` over the local runtime's log directories of every worker."""
+
+    def __init__(self, log_dirs: Sequence[str]) -> None:
+        from smoke.local.logs import LocalLogSource
+
+        self._sources = [LocalLogSource(Path(d)) for d in dict.fromkeys(log_dirs)]
+
+    @property
+    def api_calls(self) -> int:
+        return sum(s.api_calls for s in self._sources)
+
+    def events(
+        self, log_group: str, start_ms: int, end_ms: int,
+        filter_pattern: str | None = None, stream_prefixes: Sequence[str] | None = None,
+    ) -> Iterator[LogEvent]:
+        # one directory after the other keeps each worker's START..REPORT blocks together
+        problems: list[str] = []
+        for source in self._sources:
+            try:
+                yield from source.events(log_group, start_ms, end_ms, filter_pattern)
+            except LogScanError as exc:
+                problems.append(exc.message)
+        if len(problems) == len(self._sources):
+            raise LogScanError(problems[0] if problems else f"no log directory for {log_group}")
+
+
+class SmokeSession:
+    def __init__(
+        self, settings: Settings, config: Config, env: Environment, redactor: Redactor,
+        shared: SharedDir, worker: str,
+    ) -> None:
+        self.settings, self.config, self.env = settings, config, env
+        self.redactor, self.shared, self.worker = redactor, shared, worker
+        self._stack = contextlib.ExitStack()
+        self._prepared = False
+        self._problem: SmokeError | None = None
+        self._stopped: str | None = None  # a fatal CheckNotExecuted: the rest is not run
+        self.transport: Transport | None = None
+        self.functions: dict[str, FunctionRef] = {}
+
+    def log_dir(self) -> Path:
+        base = Path(self.config.path).resolve().parent / "reports" / "logs" / self.env.name
+        return base if self.worker == "main" else base / self.worker
+
+    def prepare(self, logical: Sequence[str]) -> None:
+        """Discovery (or the local runtime) once; a failure is remembered, not retried."""
+        if not self._prepared:
+            self._prepared = True
+            started = time.time()
+            try:
+                self.transport, self.functions = connect(
+                    self.config, self.env, logical, self._stack, log_dir=self.log_dir()
+                )
+            except SmokeError as exc:
+                self._problem = exc
+            local = self.env.is_local and transport_name(self.env) == "invoke"
+            self.shared.write_info(ProcessInfo(
+                worker=self.worker, started_at=started, transport=transport_name(self.env),
+                functions=dict(self.functions), log_dir=str(self.log_dir()) if local else None,
+                problem=str(self._problem) if self._problem else None,
+            ))  # fmt: skip
+        if self._problem is not None:
+            raise self._problem
+
+    def run_one(self, check: Check, logical: Sequence[str]) -> CheckResult:
+        """Guard, send and judge one check; the result is also shared with the controller."""
+        from smoke.engine import execute_check
+        from smoke.guard import REFUSED, mutation_status
+
+        self.redactor.add_headers(check.request.headers)
+        status, reason = mutation_status(check, self.env, self.settings.allow_mutations)
+        if status == REFUSED:
+            result = CheckResult(check, Outcome.REFUSED, error=reason)
+        elif self._stopped is not None:
+            result = CheckResult(check, Outcome.NOT_RUN, error=f"not run: {self._stopped}")
+        else:
+            try:
+                self.prepare(logical)
+                assert self.transport is not None
+                result = execute_check(check, self.transport, self.functions)
+            except CheckNotExecuted as exc:  # fatal: credentials, unreachable endpoint
+                self._stopped = f"the run stopped: {exc}"
+                result = CheckResult(check, Outcome.ERROR, error=f"not executed: {exc}")
+            except SmokeError as exc:
+                result = CheckResult(check, Outcome.ERROR, error=f"not run: {exc}")
+        self.shared.write_result(result)
+        return result
+
+    def scan(self, logical: Sequence[str], check_nodeids: Sequence[str]) -> ScanResult:
+        """The log scan of the whole run, exactly once across all workers."""
+        if not self.settings.log_scan:
+            return ScanResult(skipped=True)
+        missing = self.shared.wait_done(check_nodeids, CHECKS_IDLE_TIMEOUT_S)
+        return self.shared.scan_once(
+            lambda: self._scan(logical, len(missing)),
+            timeout_s=CHECKS_IDLE_TIMEOUT_S + self.settings.log_wait_s + 60,
+        )
+
+    def _scan(self, logical: Sequence[str], unfinished: int) -> ScanResult:
+        from smoke.logscan.rules import DEFAULT_RULES
+        from smoke.logscan.scan import scan_logs
+        from smoke.runner import CLOCK_SKEW_S
+
+        infos = self.shared.infos()
+        functions: dict[str, FunctionRef] = {}
+        for info in infos:
+            functions.update(info.functions)
+        errors = [f"{name}: not scanned: the function was not found (no check could run)"
+                  for name in logical if name not in functions]
+        if unfinished:
+            errors.append(f"{unfinished} check(s) had not finished when the log scan started")
+        refs = [functions[name] for name in sorted(set(logical)) if name in functions]
+        if not refs:
+            return ScanResult(errors=tuple(errors))
+        started = min(i.started_at for i in infos)
+        request_ids = {
+            r.exchange.request_id: r.check.id
+            for r in self.shared.results() if r.exchange is not None and r.exchange.request_id
+        }
+        try:
+            if self.env.is_local:
+                source: Any = LocalLogDirs([i.log_dir for i in infos if i.log_dir])
+            else:
+                from smoke.logscan.cloudwatch import CloudWatchSource
+
+                source = CloudWatchSource(self.env)
+            scan = scan_logs(
+                refs, source, start_ms=int((started - CLOCK_SKEW_S) * 1000), end_ms=None,
+                rules=(*DEFAULT_RULES, *self.env.log_rules), request_ids=request_ids,
+                wait_s=self.settings.log_wait_s,
+            )
+        except SmokeError as exc:
+            scan = ScanResult(errors=(str(exc),))
+        except Exception as exc:  # a scan that did not happen is never a clean scan
+            scan = ScanResult(errors=(f"log scan crashed: {type(exc).__name__}: {exc}",))
+        if errors:
+            from dataclasses import replace
+
+            scan = replace(scan, errors=(*scan.errors, *errors))
+        return scan
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def write_json_report(
+    path: Path, shared: SharedDir, env: Environment, config: Config, redactor: Redactor
+) -> None:
+    """One JSON report for the whole run, from every process's results (the controller)."""
+    from smoke.reporters.json_report import JsonReporter
+    from smoke.run_events import CheckFinished, RunFinished, RunStarted, ScanFinished
+    from smoke.runner import attach_findings, exit_code_for, smoke_version
+    from smoke.suites import load_suite
+
+    infos = shared.infos()
+    scan = shared.scan()
+    results = shared.results()
+    for file in sorted({r.check.location.file for r in results}):
+        with contextlib.suppress(SmokeError):
+            redactor.add(*load_suite(file).secrets)
+    if scan is not None:
+        results = attach_findings(results, scan)
+    functions: dict[str, FunctionRef] = {}
+    for info in infos:
+        functions.update(info.functions)
+    started = min((i.started_at for i in infos), default=time.time())
+    meta: Mapping[str, Any] = {
+        "smoke_version": smoke_version(),
+        "python_version": platform.python_version(),
+        "transport": transport_name(env),
+        "config": str(config.path),
+    }
+    reporter = JsonReporter(path, redactor)
+    reporter.start()
+    reporter.handle_event(RunStarted(env.name, tuple(r.check for r in results), started,
+                                     functions, meta))
+    for result in results:
+        reporter.handle_event(CheckFinished(result))
+    if scan is not None:
+        reporter.handle_event(ScanFinished(scan))
+    reporter.handle_event(RunFinished(env.name, tuple(results), scan, started, time.time(),
+                                      exit_code_for(results, scan)))
+    reporter.shutdown()

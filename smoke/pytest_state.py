@@ -1,0 +1,186 @@
+"""The plugin's options and per-run state, and the session hooks (configure, finish, xdist).
+
+State lives in ``config.stash`` (never in module globals: pytester runs pytest inside
+pytest). With ``--smoke-env`` the controller creates the shared directory and passes it to
+every xdist worker (``pytest_configure_node``); at the end it writes the one JSON report and
+removes the directory. Each process closes its own transport and local runtime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smoke.errors import ConfigError, SmokeError
+from smoke.model import Config, Environment
+from smoke.pytest_session import Settings, SmokeSession, transport_name, write_json_report
+from smoke.pytest_shared import SharedDir
+from smoke.redact import Redactor
+
+SKIP_REASON = "pass --smoke-env ENV to run smoke checks"
+DEFAULT_SUITES = ("suites/*.yaml", "suites/*.yml")
+SHARED_DIR_KEY = "smoke_shared_dir"
+
+
+@dataclass
+class PluginState:
+    settings: Settings
+    redactor: Redactor
+    worker: str = "main"  # "gw0", ... under xdist
+    config: Config | None = None
+    env: Environment | None = None
+    shared: SharedDir | None = None
+    suite_files: set[Path] | None = None
+    markers: set[str] = field(default_factory=set)
+    check_nodeids: list[str] = field(default_factory=list)  # the selected check items
+    logical: list[str] = field(default_factory=list)  # their functions
+    _session: SmokeSession | None = None
+
+    @property
+    def is_controller(self) -> bool:
+        return self.worker == "main"
+
+    @property
+    def scans_logs(self) -> bool:
+        return (
+            self.env is not None and self.settings.log_scan and transport_name(self.env) == "invoke"
+        )
+
+    def session(self) -> SmokeSession:
+        if self._session is None:
+            assert self.config is not None and self.env is not None and self.shared is not None
+            self._session = SmokeSession(
+                self.settings, self.config, self.env, self.redactor, self.shared, self.worker
+            )
+        return self._session
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+STATE_KEY = pytest.StashKey[PluginState]()
+
+
+def state_of(config: pytest.Config) -> PluginState:
+    return config.stash[STATE_KEY]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("smoke", "smoke: post-deploy smoke checks of AWS Lambda functions")
+    group.addoption("--smoke-env", metavar="ENV", default=None,
+                    help="environment of smoke.yaml to run the suites' checks against "
+                         "(without it, smoke checks are collected and skipped)")
+    group.addoption("--smoke-config", metavar="PATH", default=None,
+                    help="the smoke configuration (default: smoke.yaml in the rootdir)")
+    group.addoption("--smoke-suites", metavar="GLOB", action="append", default=None,
+                    help="suite files to collect, relative to the rootdir "
+                         f"(repeatable; default: {' '.join(DEFAULT_SUITES)})")
+    group.addoption("--smoke-json", metavar="PATH", default=None,
+                    help="write smoke's JSON report of the whole run (all xdist workers) here")
+    group.addoption("--allow-mutations", action="store_true", default=False,
+                    help="run checks declared `mutates: true` in protected environments")
+    group.addoption("--smoke-no-log-scan", action="store_true", default=False,
+                    help="skip the log scan after the checks")
+    group.addoption("--smoke-log-wait", metavar="SECONDS", type=float, default=None,
+                    help="how long the log scan waits for log lines to arrive")
+    parser.addini("smoke_suites", "suite file globs, relative to the rootdir", type="args",
+                  default=list(DEFAULT_SUITES))
+    parser.addini("smoke_config", "the smoke configuration file, relative to the rootdir",
+                  default="")
+    parser.addini("smoke_json", "smoke's JSON report, relative to the rootdir", default="")
+    parser.addini("smoke_log_wait", "seconds the log scan waits for log lines", default="")
+    parser.addini("smoke_log_scan", "scan the functions' logs after the checks", type="bool",
+                  default=True)
+
+
+def _settings(config: pytest.Config) -> Settings:
+    from smoke.runner import DEFAULT_LOG_WAIT_S
+
+    here, root = config.invocation_params.dir, config.rootpath
+
+    def path(option: str, ini: str) -> Path | None:
+        value = config.getoption(option)
+        if value:
+            return (here / value).resolve()
+        value = config.getini(ini)
+        return (root / value).resolve() if value else None
+
+    wait = config.getoption("smoke_log_wait")
+    if wait is None:
+        wait = float(config.getini("smoke_log_wait") or DEFAULT_LOG_WAIT_S)
+    return Settings(
+        environment=config.getoption("smoke_env"),
+        config_path=path("smoke_config", "smoke_config") or root / "smoke.yaml",
+        suite_globs=tuple(config.getoption("smoke_suites") or config.getini("smoke_suites")),
+        json_path=path("smoke_json", "smoke_json"),
+        allow_mutations=bool(config.getoption("allow_mutations")),
+        log_scan=not config.getoption("smoke_no_log_scan") and bool(config.getini("smoke_log_scan")),
+        log_wait_s=float(wait),
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings = _settings(config)
+    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    state = PluginState(settings, Redactor())
+    if workerinput is not None:
+        state.worker = str(workerinput.get("workerid", "gw"))
+    config.stash[STATE_KEY] = state
+    if not settings.enabled:
+        return
+    from smoke.config import load_config
+    from smoke.plan import build_plan
+
+    try:
+        state.config = load_config(settings.config_path)
+        state.env = build_plan(state.config, str(settings.environment), []).environment
+    except ConfigError as exc:
+        raise pytest.UsageError(f"smoke: {exc}") from None
+    state.redactor.add(*state.config.secrets, *state.env.secrets)
+    if workerinput is not None and workerinput.get(SHARED_DIR_KEY):
+        state.shared = SharedDir(Path(workerinput[SHARED_DIR_KEY]))
+    else:
+        state.shared = SharedDir.create()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist (controller): every worker uses the controller's shared directory."""
+    state = state_of(node.config)
+    if state.shared is not None:
+        node.workerinput[SHARED_DIR_KEY] = str(state.shared.path)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    """Every check item that finished, however it ended: the log scan waits for them all."""
+    state = state_of(item.config)
+    if state.shared is not None and item.nodeid in state.check_nodeids:
+        state.shared.mark_done(item.nodeid)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    state = state_of(session.config)
+    state.close()
+    if not state.is_controller or state.shared is None:
+        return
+    try:
+        path = state.settings.json_path
+        if path is not None and state.env is not None and state.config is not None:
+            from smoke.model import ScanResult
+
+            if transport_name(state.env) == "invoke" and not state.settings.log_scan:
+                state.shared.write_scan(ScanResult(skipped=True))
+            try:
+                write_json_report(path, state.shared, state.env, state.config, state.redactor)
+            except (OSError, SmokeError) as exc:
+                reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+                if reporter is not None:
+                    reporter.write_line(f"smoke: could not write {path}: {exc}", red=True)
+    finally:
+        state.shared.remove()
