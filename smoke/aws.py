@@ -15,7 +15,9 @@ from smoke.errors import CredentialsError, HarnessError, SmokeError
 from smoke.model import Environment
 
 _lock = threading.Lock()  # boto3 sessions are not safe to create clients from concurrently
-_sessions: dict[tuple[str | None, str | None], Any] = {}
+_sessions: dict[tuple[str | None, str | None, bool], Any] = {}
+LOCAL_KEY = "smoke-local"
+LOCAL_REGION = "us-east-1"
 
 CREDENTIALS_CODES = frozenset(
     {
@@ -36,7 +38,7 @@ ACCESS_DENIED_CODES = frozenset(
 
 def session(env: Environment) -> Any:
     """A ``boto3.Session`` for the environment's profile and region (one per pair)."""
-    key = (env.profile, env.region)
+    key = (env.profile, env.region, env.is_local)
     with _lock:
         found = _sessions.get(key)
         if found is not None:
@@ -44,7 +46,17 @@ def session(env: Environment) -> Any:
         import boto3
 
         try:
-            made = boto3.Session(profile_name=env.profile, region_name=env.region)
+            if env.is_local:
+                # smoke's local runtime checks no signature: a machine without AWS
+                # credentials (a CI runner, a laptop) can still run local environments,
+                # and the caller's real credentials are never sent to it.
+                made = boto3.Session(
+                    aws_access_key_id=LOCAL_KEY,
+                    aws_secret_access_key=LOCAL_KEY,
+                    region_name=env.region or LOCAL_REGION,
+                )
+            else:
+                made = boto3.Session(profile_name=env.profile, region_name=env.region)
         except Exception as exc:
             raise translate(exc, f"open the AWS session of environment '{env.name}'") from exc
         _sessions[key] = made

@@ -316,7 +316,7 @@ class Runner:
         try:
             return scan_logs(
                 [functions[n] for n in used], log_source(),
-                start_ms=int((started - CLOCK_SKEW_S) * 1000), end_ms=None,
+                start_ms=log_window_start_ms(started, env), end_ms=None,
                 rules=(*DEFAULT_RULES, *env.log_rules), request_ids=request_ids,
                 wait_s=self.options.log_wait_s,
             )
@@ -327,33 +327,20 @@ class Runner:
 
 
 def local_invoke_transport(env: Environment, endpoint_url: str) -> Transport:
-    """An InvokeTransport for the local runtime, signing with fixed local credentials.
-
-    The local Invoke API does not check signatures, so a machine without AWS
-    credentials (a CI runner, a laptop) can still run local environments.
-    """
+    """An InvokeTransport for the local runtime (``aws.session`` signs with local keys)."""
     from smoke.transports.invoke import InvokeTransport
 
-    class LocalInvokeTransport(InvokeTransport):
-        def _client(self, read_timeout_s: float) -> Any:
-            with self._lock:
-                found = self._clients.get(read_timeout_s)
-                if found is None:
-                    import boto3
-                    from botocore.config import Config as BotoConfig
+    return InvokeTransport(env, endpoint_url=endpoint_url)
 
-                    session = boto3.Session(
-                        aws_access_key_id="smoke-local", aws_secret_access_key="smoke-local",
-                        region_name=env.region or "us-east-1",
-                    )
-                    found = session.client("lambda", endpoint_url=endpoint_url, config=BotoConfig(
-                        retries={"total_max_attempts": 1, "mode": "standard"},
-                        read_timeout=read_timeout_s, connect_timeout=5, max_pool_connections=32,
-                    ))
-                    self._clients[read_timeout_s] = found
-                return found
 
-    return LocalInvokeTransport(env, endpoint_url=endpoint_url)
+def log_window_start_ms(started: float, env: Environment) -> int:
+    """Where the log scan's window starts: the run's start, less CloudWatch's clock skew.
+
+    Local log files are stamped by this machine's own clock, and are appended to by
+    every run, so a skew margin there would pick up the previous run's lines.
+    """
+    skew = 0.0 if env.is_local else CLOCK_SKEW_S
+    return int((started - skew) * 1000)
 
 
 def attach_findings(results: Sequence[CheckResult], scan: ScanResult) -> list[CheckResult]:
