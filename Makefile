@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo demo-broken test lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +12,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The healthy example app, run locally end to end: real handlers, isolated imports,
+# log scan, reports in reports/ (exit 0).
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	$(BIN)/smoke run local --config examples/api/smoke.yaml
+
+# The two deploy incidents, caught before they ship (each exits 1, by design).
+demo-broken: $(STAMP)
+	-$(BIN)/smoke run local --config examples/broken-layer/smoke.yaml --json reports/broken-layer.json --junit reports/broken-layer.xml
+	-$(BIN)/smoke run local --config examples/broken-router/smoke.yaml --json reports/broken-router.json --junit reports/broken-router.xml
 
 test: $(STAMP)
 	$(BIN)/ruff check smoke tests benchmarks

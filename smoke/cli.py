@@ -141,6 +141,7 @@ def _run(args: argparse.Namespace) -> int:
         environment=env, suites=tuple(args.suites), config_path=args.config,
         tags=tuple(args.tag), concurrency=args.concurrency, log_scan=not args.no_log_scan,
         log_wait_s=args.log_wait, allow_mutations=args.allow_mutations, deadline_s=args.deadline,
+        log_dir=str(Path(json_path).parent / "logs"),
     )
     outcome = Runner(options, handlers, redactor=redactor).run()
     if outcome.message:
@@ -249,7 +250,7 @@ def _local(args: argparse.Namespace) -> int:
     env = _environment(config, name)
     base = Path(config.path).resolve().parent
     print(f"smoke local runtime for {env.name}: http://{args.host}:{args.port}", flush=True)
-    serve_forever(env, base_dir=base, log_dir=base / "reports" / "logs" / env.name,
+    serve_forever(env, base_dir=base, log_dir=Path("reports") / "logs",
                   host=args.host, port=args.port)
     return 0
 

@@ -65,6 +65,7 @@ class RunOptions:
     deadline_s: float | None = None
     http_timeout_s: float = 10.0
     handle_signals: bool = True  # only ever installed from the main thread
+    log_dir: str | None = None  # local runtime logs; default: reports/logs beside the config
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ class Runner:
         self.stop = stop or threading.Event()
         self._signals = _Signals(self.stop)
         self._lock = threading.Lock()
+        self._local_runtime_info: dict[str, Any] = {}
 
     def emit(self, event: RunEvent) -> None:
         with self._lock:
@@ -208,7 +210,7 @@ class Runner:
         for check in plan.checks:
             self.redactor.add_headers(check.request.headers)
         transport_name = "http" if env.via == "http" else "invoke"
-        meta = {
+        meta: dict[str, Any] = {
             "smoke_version": smoke_version(),
             "python_version": platform.python_version(),
             "transport": transport_name,
@@ -239,6 +241,8 @@ class Runner:
                 self.emit(RunStarted(env.name, plan.checks, started, {}, meta))
                 results = self._not_run(plan.checks, f"not run: {exc}")
                 return self._finish(env.name, results, None, started, exc.exit_code, str(exc), {})
+            if self._local_runtime_info:
+                meta["local_runtime"] = self._local_runtime_info
             self.emit(RunStarted(env.name, plan.checks, started, functions, meta))
             message = None
             aborted = False
@@ -288,8 +292,10 @@ class Runner:
             from smoke.local import start_local_runtime
 
             base = Path(config.path).resolve().parent
-            runtime = start_local_runtime(env, base_dir=base, log_dir=base / "reports" / "logs" / env.name)
+            log_dir = Path(self.options.log_dir) if self.options.log_dir else base / "reports" / "logs"
+            runtime = start_local_runtime(env, base_dir=base, log_dir=log_dir)
             stack.callback(runtime.close)
+            self._local_runtime_info = dict(runtime.runtime_info)
             transport = local_invoke_transport(env, runtime.endpoint_url)
             stack.callback(transport.close)
             return transport, dict(runtime.functions), runtime.log_source

@@ -60,6 +60,9 @@ class ConsoleReporter:
             self._total = len(event.checks)
             transport = event.meta.get("transport", "")
             self._print(f"smoke: {self._total} check(s) against {event.environment} via {transport}")
+            for logical, info in dict(event.meta.get("local_runtime") or {}).items():
+                for warning in info.get("warnings", ()):
+                    self._print(f"warning: {logical}: {warning}")
         elif isinstance(event, CheckFinished):
             self._done += 1
             result = event.result

@@ -105,8 +105,8 @@ def check_entry(result: CheckResult, redactor: Redactor) -> dict[str, Any]:
     }
 
 
-def function_entry(ref: FunctionRef) -> dict[str, Any]:
-    return {
+def function_entry(ref: FunctionRef, local: Any = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
         "name": ref.name,
         "arn": ref.arn,
         "qualifier": ref.qualifier,
@@ -114,6 +114,14 @@ def function_entry(ref: FunctionRef) -> dict[str, Any]:
         "last_modified": ref.last_modified,
         "log_group": ref.log_group,
     }
+    if isinstance(local, dict):  # the local runtime: which Python ran it, ABI warnings
+        entry["local_runtime"] = {
+            "declared_runtime": local.get("declared_runtime"),
+            "python": local.get("python"),
+            "architecture": local.get("architecture"),
+            "warnings": [str(w) for w in local.get("warnings", ())],
+        }
+    return entry
 
 
 def scan_entry(scan: ScanResult | None, redactor: Redactor) -> dict[str, Any] | None:
@@ -182,7 +190,10 @@ class JsonReporter:
                 "exit_code": finished.exit_code if finished else None,
                 "interrupted": finished.interrupted if finished else "ended early",
             },
-            "functions": {k: function_entry(v) for k, v in started.functions.items()},
+            "functions": {
+                k: function_entry(v, dict(meta.get("local_runtime") or {}).get(k))
+                for k, v in started.functions.items()
+            },
             "checks": [check_entry(r, self.redactor) for r in results],
             "log_scan": scan_entry(scan, self.redactor),
             "totals": totals(results, len(scan.findings) if scan else 0),

@@ -70,7 +70,7 @@ def call(client: Any, function: str, event: Any) -> tuple[dict[str, Any], Any]:
 
 def test_the_healthy_api_answers_health_and_its_lazy_endpoints(examples_copy: Path) -> None:
     with _start(examples_copy, "api") as local:
-        assert local.runtime_info["api"]["declared_runtime"] == "python3.12"
+        assert local.runtime_info["api"]["declared_runtime"] == "python3.11"
         client = lambda_client(local.endpoint_url)
         _, health = call(client, "BackendApiFunction", rest_event("/health"))
         assert (health["statusCode"], json.loads(health["body"])) == (200, {"status": "ok"})
