@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from smoke.model import Config, Environment
+    from smoke.logscan import LogSource
+    from smoke.model import Config, Environment, FunctionRef
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
@@ -97,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("environment", metavar="ENV")
     p.add_argument("--since", type=parse_duration, default=1800.0, metavar="DURATION",
                    help="how far back to look: 90s, 30m, 2h (default: 30m)")
+    p.add_argument("--log-dir", default="reports/logs", metavar="DIR",
+                   help="local environments: where `smoke run` wrote the function logs")
     p = command("local", "the local runtime")
     p.add_argument("action", choices=["start"])
     p.add_argument("environment", nargs="?", metavar="ENV", help="default: the first local environment")
@@ -202,8 +205,9 @@ def _list(args: argparse.Namespace) -> int:
 def _discover(args: argparse.Namespace) -> int:
     from smoke.discovery import discover
 
-    env = _environment(_load(args), args.environment)
-    found = discover(env)
+    config = _load(args)
+    env = _environment(config, args.environment)
+    found = _local_functions(config, env) if env.is_local else discover(env)
     for logical, ref in found.items():
         print(f"{logical}: {ref.name}")
         print(f"    qualifier: {ref.qualifier or '$LATEST'}  runtime: {ref.runtime or '?'}"
@@ -222,9 +226,17 @@ def _scan(args: argparse.Namespace) -> int:
     config = _load(args)
     env = _environment(config, args.environment)
     redactor = Redactor([*config.secrets, *env.secrets])
-    functions = discover(env)
+    source: LogSource
+    if env.is_local:  # the local runtime's log files, as `smoke run` wrote them
+        from smoke.local.logs import LocalLogSource
+
+        functions = _local_functions(config, env)
+        source = LocalLogSource(Path(args.log_dir))
+    else:
+        functions = discover(env)
+        source = CloudWatchSource(env)
     start_ms = int((time.time() - args.since) * 1000)
-    scan = scan_logs(list(functions.values()), CloudWatchSource(env), start_ms=start_ms, end_ms=None,
+    scan = scan_logs(list(functions.values()), source, start_ms=start_ms, end_ms=None,
                      rules=(*DEFAULT_RULES, *env.log_rules), request_ids={}, wait_s=0.0)
     for finding in scan.findings:
         print(redactor.text(f"{finding.function} [{finding.rule}] {finding.log_group}: {finding.line.strip()}"))
@@ -234,6 +246,15 @@ def _scan(args: argparse.Namespace) -> int:
             print(redactor.text(f"smoke: THE LOG SCAN COULD NOT RUN: {error}"), file=sys.stderr)
         return 3
     return 1 if scan.findings else 0
+
+
+def _local_functions(config: Config, env: Environment) -> dict[str, FunctionRef]:
+    """The functions of a local environment (read from its template; nothing is started)."""
+    from smoke.local import start_local_runtime
+
+    base = Path(config.path).resolve().parent
+    with start_local_runtime(env, base_dir=base, log_dir=Path("reports") / "logs") as local:
+        return dict(local.functions)
 
 
 def _local(args: argparse.Namespace) -> int:
