@@ -1,0 +1,89 @@
+"""`smoke discover` and `smoke scan` through the command line, against moto's server."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from test_aws_discovery import _role, make_function
+
+from smoke.cli import main
+from smoke.model import Environment
+
+
+def write_config(tmp_path: Path, env: Environment, functions: str) -> Path:
+    config = tmp_path / "smoke.yaml"
+    config.write_text(
+        "environments:\n"
+        "  moto:\n"
+        f"    region: {env.region}\n"
+        f"    endpoint_url: {env.endpoint_url}\n"
+        "    functions:\n" + functions
+    )
+    return config
+
+
+def put_lines(env: Environment, group: str, lines: list[str], *, at_ms: int) -> None:
+    logs = boto3.client("logs", region_name=env.region, endpoint_url=env.endpoint_url)
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="2026/11/23/[$LATEST]abc")
+    logs.put_log_events(
+        logGroupName=group, logStreamName="2026/11/23/[$LATEST]abc",
+        logEvents=[{"timestamp": at_ms + i, "message": line} for i, line in enumerate(lines)],
+    )
+
+
+def test_discover_prints_physical_name_runtime_and_log_group(
+    moto_env: Environment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_function(moto_env, "shop-prod-ApiFunction-zeRfK8mebejx", _role(moto_env))
+    config = write_config(tmp_path, moto_env, "      api: {prefix: shop-prod-ApiFunction}\n")
+    assert main(["discover", "moto", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "api: shop-prod-ApiFunction-zeRfK8mebejx" in out
+    assert "runtime: python3.12" in out
+    assert "log group: /aws/lambda/shop-prod-ApiFunction-zeRfK8mebejx" in out
+
+
+def test_discover_of_a_missing_function_exits_3_without_traceback(
+    moto_env: Environment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, moto_env, "      api: {name: not-deployed}\n")
+    assert main(["discover", "moto", "--config", str(config)]) == 3
+    err = capsys.readouterr().err
+    assert "not-deployed" in err and "Traceback" not in err
+
+
+def test_scan_finds_an_import_error_inside_the_window_only(
+    moto_env: Environment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_function(moto_env, "worker", _role(moto_env))
+    now_ms = int(time.time() * 1000)
+    put_lines(moto_env, "/aws/lambda/worker", [
+        "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': No module named 'old'",
+    ], at_ms=now_ms - 3 * 3600 * 1000)  # three hours ago: outside --since 30m
+    logs = boto3.client("logs", region_name=moto_env.region, endpoint_url=moto_env.endpoint_url)
+    logs.put_log_events(
+        logGroupName="/aws/lambda/worker", logStreamName="2026/11/23/[$LATEST]abc",
+        logEvents=[{"timestamp": now_ms - 60_000, "message":
+                    "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': "
+                    "No module named 'defusedxml'"}],
+    )
+    config = write_config(tmp_path, moto_env, "      worker: {name: worker}\n")
+    assert main(["scan", "moto", "--since", "30m", "--config", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert "No module named 'defusedxml'" in out
+    assert "No module named 'old'" not in out
+    assert "1 finding(s) in 1 log group(s)" in out
+
+
+def test_scan_of_a_missing_log_group_is_loud_and_exits_3(
+    moto_env: Environment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_function(moto_env, "quiet", _role(moto_env))  # never ran: no log group
+    config = write_config(tmp_path, moto_env, "      quiet: {name: quiet}\n")
+    assert main(["scan", "moto", "--since", "30m", "--config", str(config)]) == 3
+    err = capsys.readouterr().err
+    assert "THE LOG SCAN COULD NOT RUN" in err and "/aws/lambda/quiet" in err
