@@ -1,0 +1,63 @@
+"""Checks against the local runtime (a real handler in tmp_path), and the log-scan items."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from junitparser import Failure, JUnitXml
+
+
+def test_local_runtime_checks_and_a_failing_log_scan_item_in_junitxml(
+    pytester: pytest.Pytester, local_project: Path
+) -> None:
+    junit = local_project / "junit.xml"
+    report = local_project / "smoke.json"
+    result = pytester.runpytest("suites", "--smoke-env", "local", "--smoke-log-wait", "0",
+                                f"--junitxml={junit}", f"--smoke-json={report}", "-v")
+    result.assert_outcomes(passed=5, failed=2)
+    result.stdout.fnmatch_lines([
+        "*suites/api.yaml::backend-api::health PASSED*",
+        "*suites/api.yaml::backend-api::providers FAILED*",
+        "*suites/worker.yaml::worker::ping PASSED*",
+        "*smoke.yaml::log-scan::api FAILED*",     # the scan runs last, one item per function
+        "*smoke.yaml::log-scan::worker PASSED*",
+    ])
+    out = result.stdout.str()
+    assert "function error (Unhandled): ModuleNotFoundError: No module named 'src'" in out
+    assert "log tail (the lines that matter):" in out
+    assert "[module-not-found] (check backend-api::providers)" in out
+
+    cases = {(c.classname, c.name): c for s in JUnitXml.fromfile(str(junit)) for c in s}
+    scan_api = cases[("smoke.yaml.log-scan", "api")]
+    failures = [r for r in scan_api.result if isinstance(r, Failure)]
+    assert failures and "ModuleNotFoundError" in (failures[0].text or "")
+    assert cases[("smoke.yaml.log-scan", "worker")].is_passed
+
+    data = json.loads(report.read_text())
+    assert data["run"]["transport"] == "invoke"
+    assert set(data["functions"]) == {"api", "worker"}
+    assert [f["rule"] for f in data["log_scan"]["findings"]] == ["module-not-found"]
+    by_id = {c["id"]: c for c in data["checks"]}
+    assert by_id["backend-api::providers"]["findings"][0]["rule"] == "module-not-found"
+
+
+def test_log_scan_items_follow_the_selected_checks_and_ignore_marker_selection(
+    pytester: pytest.Pytester, local_project: Path
+) -> None:
+    result = pytester.runpytest("suites/worker.yaml", "--smoke-env", "local",
+                                "--smoke-log-wait", "0", "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*smoke.yaml::log-scan::worker PASSED*"])
+    assert "log-scan::api" not in result.stdout.str()  # no api check: no api scan
+
+    result = pytester.runpytest("suites", "--smoke-env", "local", "--smoke-log-wait", "0",
+                                "-k", "health", "-v")
+    result.assert_outcomes(passed=3, deselected=3)  # -k does not deselect the scan
+    result.stdout.fnmatch_lines(["*smoke.yaml::log-scan::api PASSED*"])
+
+    result = pytester.runpytest("suites", "--smoke-env", "local", "--smoke-no-log-scan",
+                                "-k", "health")
+    result.assert_outcomes(passed=2, deselected=3)
+    assert "log-scan" not in result.stdout.str()
