@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-import textwrap
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
-SECRET = "tok-9f8e7d6c5b4a"  # SMOKE_TOKEN: must never appear in any output
-
-
-@dataclass
-class LoopbackApi:
-    url: str
-    requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path)
+from plugin_project import HANDLER, HTTP_SUITE, LOCAL_SUITES, SECRET, LoopbackApi, write_project
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -67,33 +58,6 @@ def loopback_api() -> Iterator[LoopbackApi]:
         server.server_close()
 
 
-HTTP_SUITE = """\
-suite: backend-api
-function: api
-tags: [api]
-checks:
-  - name: health
-    get: /health
-    tags: [critical]
-    expect: {status: 200, json_schema: {type: object, required: [status]}}
-  - name: providers answers without auth
-    get: /providers
-    expect: {status: [401, 307]}
-  - name: dashboard
-    get: /dashboard
-    headers: {Authorization: "Bearer ${SMOKE_TOKEN}"}
-    expect: {status: 2xx}
-"""
-
-
-def write_project(root: Path, smoke_yaml: str, suites: dict[str, str]) -> None:
-    (root / "smoke.yaml").write_text(textwrap.dedent(smoke_yaml))
-    (root / "suites").mkdir(exist_ok=True)
-    for name, text in suites.items():
-        (root / "suites" / name).write_text(textwrap.dedent(text))
-    (root / "pytest.ini").write_text("[pytest]\n")
-
-
 @pytest.fixture()
 def http_project(pytester: pytest.Pytester, loopback_api: LoopbackApi,
                  monkeypatch: pytest.MonkeyPatch) -> LoopbackApi:
@@ -114,49 +78,6 @@ def http_project(pytester: pytest.Pytester, loopback_api: LoopbackApi,
               api: {{name: my-api}}
         """, {"api.yaml": HTTP_SUITE})
     return loopback_api
-
-
-HANDLER = '''\
-import importlib
-import json
-
-
-def handler(event, context):
-    path = event.get("path") or event.get("rawPath") or "/"
-    if path == "/providers":  # the lazy router of incident 2: wrong package root
-        importlib.import_module("src.api.v1.providers")
-    print("handled", path)
-    return {"statusCode": 200, "headers": {"Content-Type": "application/json"},
-            "body": json.dumps({"status": "ok"})}
-'''
-
-LOCAL_SUITES = {
-    "api.yaml": """\
-        suite: backend-api
-        function: api
-        checks:
-          - name: health
-            get: /health
-            expect: {status: 200}
-          - name: health again
-            get: /health
-          - name: providers
-            get: /providers
-            expect: {status: [200, 401]}
-        """,
-    "worker.yaml": """\
-        suite: worker
-        function: worker
-        event: raw
-        checks:
-          - name: ping
-            payload: {path: /health}
-            mutates: false
-          - name: ping twice
-            payload: {path: /health}
-            mutates: false
-        """,
-}
 
 
 @pytest.fixture()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from conftest import HTTP_SUITE, LoopbackApi
+from plugin_project import HTTP_SUITE, LoopbackApi
 
 
 def test_items_are_named_after_suite_and_check_and_located_at_its_line(

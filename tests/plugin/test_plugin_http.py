@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SECRET, LoopbackApi
 from junitparser import Failure, JUnitXml
+from plugin_project import SECRET, LoopbackApi
 
 
 def test_outcomes_follow_the_checks_verdicts(
