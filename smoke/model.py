@@ -326,3 +326,4 @@ class ScanResult:
     errors: tuple[str, ...] = ()  # a scan that did not happen is never a clean scan
     skipped: bool = False  # --no-log-scan
     api_calls: int = 0
+    notes: tuple[str, ...] = ()  # e.g. invocations whose REPORT line never arrived

@@ -48,7 +48,7 @@ if TYPE_CHECKING:
     from smoke.transports import Transport
 
 DEFAULT_LOG_WAIT_S = 10.0
-CLOCK_SKEW_S = 60.0  # the log window starts this long before the run
+CLOCK_SKEW_S = 5.0  # the log window starts this long before the run (CloudWatch)
 SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
 
 
@@ -322,7 +322,7 @@ class Runner:
         try:
             return scan_logs(
                 [functions[n] for n in used], log_source(),
-                start_ms=log_window_start_ms(started, env), end_ms=None,
+                start_ms=int(started * 1000), end_ms=None, clock_skew_ms=clock_skew_ms(env),
                 rules=(*DEFAULT_RULES, *env.log_rules), request_ids=request_ids,
                 wait_s=self.options.log_wait_s,
             )
@@ -339,14 +339,14 @@ def local_invoke_transport(env: Environment, endpoint_url: str) -> Transport:
     return InvokeTransport(env, endpoint_url=endpoint_url)
 
 
-def log_window_start_ms(started: float, env: Environment) -> int:
-    """Where the log scan's window starts: the run's start, less CloudWatch's clock skew.
+def clock_skew_ms(env: Environment) -> int:
+    """How far before the run's start the log scan's window begins.
 
-    Local log files are stamped by this machine's own clock, and are appended to by
-    every run, so a skew margin there would pick up the previous run's lines.
+    CloudWatch stamps lines with AWS's clock, which may be a little off ours. Local log
+    files are stamped by this machine's own clock and appended to by every run, so a
+    margin there would pick up the previous run's lines.
     """
-    skew = 0.0 if env.is_local else CLOCK_SKEW_S
-    return int((started - skew) * 1000)
+    return 0 if env.is_local else int(CLOCK_SKEW_S * 1000)
 
 
 def attach_findings(results: Sequence[CheckResult], scan: ScanResult) -> list[CheckResult]:

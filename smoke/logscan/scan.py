@@ -187,11 +187,19 @@ def scan_logs(
         if not missing or time.monotonic() + poll_interval_s > deadline:
             break
         time.sleep(poll_interval_s)
+    notes: tuple[str, ...] = ()
+    if missing:
+        notes = (
+            f"{len(missing)} of {len(request_ids)} invocation(s) had no REPORT line in the logs "
+            f"after waiting {wait_s:g}s: the logs may not be ingested yet, so errors of those "
+            "invocations may be missing from this scan (raise --log-wait)",
+        )
     return ScanResult(
         findings=tuple(findings),
         scanned_groups=tuple(g.name for g in groups if g.name not in errors),
         errors=tuple(errors.values()),
         api_calls=source.api_calls - calls_before,
+        notes=notes,
     )
 
 

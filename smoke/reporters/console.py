@@ -94,9 +94,8 @@ class ConsoleReporter:
             return "log scan: skipped"
         if scan.errors:
             return "LOG SCAN DID NOT RUN: " + "; ".join(scan.errors)
-        return (
-            f"log scan: {len(scan.findings)} finding(s) in {len(scan.scanned_groups)} log group(s)"
-        )
+        line = f"log scan: {len(scan.findings)} finding(s) in {len(scan.scanned_groups)} log group(s)"
+        return "\n".join([line, *(f"log scan warning: {note}" for note in scan.notes)])
 
     def summary(self, finished: RunFinished) -> list[str]:
         lines: list[str] = [""]

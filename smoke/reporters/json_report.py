@@ -133,6 +133,7 @@ def scan_entry(scan: ScanResult | None, redactor: Redactor) -> dict[str, Any] | 
         "findings": [finding_entry(f, redactor) for f in scan.findings],
         "errors": [redactor.text(e) for e in scan.errors],
         "api_calls": scan.api_calls,
+        "notes": [redactor.text(n) for n in scan.notes],
     }
 
 

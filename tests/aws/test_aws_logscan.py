@@ -261,6 +261,25 @@ def test_stops_at_once_when_every_report_is_there(moto_env: Environment, logs: L
     assert result.api_calls == 1 and result.findings == ()
 
 
+def test_a_report_that_never_arrives_is_a_warning_not_a_clean_silence(
+    moto_env: Environment, logs: Logs
+) -> None:
+    t = now_ms()
+    logs.put("/aws/lambda/api", stream(), invocation(R1), t - 1000)  # R2's REPORT never comes
+    result = scan_logs(
+        [ref("api")],
+        CloudWatchSource(moto_env),
+        start_ms=t - 5000,
+        end_ms=t,
+        rules=DEFAULT_RULES,
+        request_ids={R1: "a", R2: "b"},
+        wait_s=0.3,
+        poll_interval_s=0.1,
+    )
+    assert result.errors == ()
+    assert len(result.notes) == 1 and "1 of 2 invocation(s) had no REPORT line" in result.notes[0]
+
+
 def test_version_qualifier_restricts_streams(moto_env: Environment, logs: Logs) -> None:
     t = now_ms()
     logs.put("/aws/lambda/api", stream("3"), invocation(R1, IMPORT_ERROR), t - 1000)
