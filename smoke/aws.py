@@ -87,11 +87,38 @@ def client(
     )
     endpoint = endpoint_url or env.endpoint_url
     made_session = session(env)
+    if endpoint is None and not env.is_local:
+        _check_region(env, made_session, service)
     with _lock:
         try:
             return made_session.client(service, endpoint_url=endpoint, config=config)
         except Exception as exc:
             raise translate(exc, f"create the {service} client") from exc
+
+
+def _check_region(env: Environment, made_session: Any, service: str) -> None:
+    """An unknown region is one clear line, not a DNS failure for a made-up host."""
+    import os
+
+    if os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL"):
+        return
+    region = made_session.region_name
+    if region is None:
+        raise HarnessError(
+            f"environment '{env.name}' has no AWS region: set 'region:' in smoke.yaml "
+            "or export AWS_REGION"
+        )
+    known: set[str] = set()
+    for partition in made_session.get_available_partitions():
+        known.update(made_session.get_available_regions(service, partition_name=partition))
+    if known and region not in known:
+        from smoke.suggest import did_you_mean
+
+        guess = did_you_mean(region, sorted(known))
+        raise HarnessError(
+            f"unknown AWS region {region!r} in environment '{env.name}'"
+            + (f": did you mean {guess!r}?" if guess else " (see `aws ec2 describe-regions`)")
+        )
 
 
 def error_code(exc: BaseException) -> str:
