@@ -47,6 +47,11 @@ def test_broken_router_fails_and_the_log_scan_names_the_missing_module(tmp_path:
     findings = report["log_scan"]["findings"]  # type: ignore[index]
     assert any("No module named 'src'" in f["line"] for f in findings)
     assert all(c["findings"] for c in failed)  # attributed to the checks by request id
+    assert all("No module named 'src'" in c["log_tail"] for c in failed)  # seen from inside
+    api_suite = next(s for s in xml if s.name == "backend-api")
+    lazy = next(c for c in api_suite if c.name == "providers answers without auth")
+    assert isinstance(lazy.result[0], Failure) and "got 500" in (lazy.result[0].message or "")
+    assert "No module named 'src'" in (lazy.result[0].text or "")
     scan_suite = next(s for s in xml if s.name == "log-scan")
     api_case = next(c for c in scan_suite if c.name == "api")
     assert isinstance(api_case.result[0], Failure)
