@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how far back to look: 90s, 30m, 2h (default: 30m)")
     p.add_argument("--log-dir", default="reports/logs", metavar="DIR",
                    help="local environments: where `smoke run` wrote the function logs")
+    p = sub.add_parser("schema", help="print the path of a JSON Schema shipped with smoke",
+                       description="Print the path of a JSON Schema shipped with smoke, e.g. for "
+                       "a `# yaml-language-server: $schema=PATH` comment in your suites.")
+    p.add_argument("name", choices=["suite", "config", "report"])
+    p.add_argument("--show", action="store_true", help="print the schema itself")
     p = command("local", "the local runtime")
     p.add_argument("action", choices=["start"])
     p.add_argument("environment", nargs="?", metavar="ENV", help="default: the first local environment")
@@ -248,6 +253,14 @@ def _scan(args: argparse.Namespace) -> int:
     return 1 if scan.findings else 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    from smoke.schema import schema_path
+
+    path = schema_path(args.name)
+    print(path.read_text(encoding="utf-8") if args.show else path, end="\n" if not args.show else "")
+    return 0
+
+
 def _local_functions(config: Config, env: Environment) -> dict[str, FunctionRef]:
     """The functions of a local environment (read from its template; nothing is started)."""
     from smoke.local import start_local_runtime
@@ -278,5 +291,5 @@ def _local(args: argparse.Namespace) -> int:
 
 _COMMANDS = {
     "run": _run, "validate": _validate, "list": _list,
-    "discover": _discover, "scan": _scan, "local": _local,
+    "discover": _discover, "scan": _scan, "local": _local, "schema": _schema,
 }

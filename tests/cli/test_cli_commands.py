@@ -74,3 +74,15 @@ def test_bad_arguments_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
         main(["scan", "prod", "--since", "soon"])
     assert info.value.code == 2
     assert "invalid duration" in capsys.readouterr().err
+
+
+def test_schema_prints_the_path_of_a_shipped_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    from pathlib import Path
+
+    assert main(["schema", "suite"]) == 0
+    path = Path(capsys.readouterr().out.strip())
+    schema = json.loads(path.read_text())
+    assert schema["$id"] == "urn:smoke-lambda:schema:suite"
+    assert main(["schema", "config", "--show"]) == 0
+    assert json.loads(capsys.readouterr().out)["$id"] == "urn:smoke-lambda:schema:config"

@@ -28,7 +28,7 @@ def test_schemas_are_valid_draft_2020_12_with_ids(name: str) -> None:
     schema = load_schema(name)
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"].endswith(f"/{name}.schema.json")
+    assert schema["$id"] == f"urn:smoke-lambda:schema:{name}"
     assert schema["title"] and schema["description"]
     assert schema_path(name).is_file()
 
