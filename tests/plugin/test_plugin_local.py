@@ -14,7 +14,7 @@ def test_local_runtime_checks_and_a_failing_log_scan_item_in_junitxml(
 ) -> None:
     junit = local_project / "junit.xml"
     report = local_project / "smoke.json"
-    result = pytester.runpytest("suites", "--smoke-env", "local", "--smoke-log-wait", "0",
+    result = pytester.runpytest("suites", "--smoke-env", "local", "--smoke-log-wait", "10",
                                 f"--junitxml={junit}", f"--smoke-json={report}", "-v")
     result.assert_outcomes(passed=5, failed=2)
     result.stdout.fnmatch_lines([
@@ -47,12 +47,12 @@ def test_log_scan_items_follow_the_selected_checks_and_ignore_marker_selection(
     pytester: pytest.Pytester, local_project: Path
 ) -> None:
     result = pytester.runpytest("suites/worker.yaml", "--smoke-env", "local",
-                                "--smoke-log-wait", "0", "-v")
+                                "--smoke-log-wait", "10", "-v")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*smoke.yaml::log-scan::worker PASSED*"])
     assert "log-scan::api" not in result.stdout.str()  # no api check: no api scan
 
-    result = pytester.runpytest("suites", "--smoke-env", "local", "--smoke-log-wait", "0",
+    result = pytester.runpytest("suites", "--smoke-env", "local", "--smoke-log-wait", "10",
                                 "-k", "health", "-v")
     result.assert_outcomes(passed=3, deselected=3)  # -k does not deselect the scan
     result.stdout.fnmatch_lines(["*smoke.yaml::log-scan::api PASSED*"])

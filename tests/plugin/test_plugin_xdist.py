@@ -34,7 +34,7 @@ def _run(pytester: pytest.Pytester, root: Path, name: str, *extra: str) -> dict[
     (root / "scan-calls.txt").unlink(missing_ok=True)
     junit, report = root / f"{name}.xml", root / f"{name}.json"
     result = pytester.runpytest_subprocess(
-        "suites", "--smoke-env", "local", "--smoke-log-wait", "0", "-p", "no:cacheprovider",
+        "suites", "--smoke-env", "local", "--smoke-log-wait", "10", "-p", "no:cacheprovider",
         f"--junitxml={junit}", f"--smoke-json={report}", *extra, timeout=120,
     )
     cases = {
