@@ -123,7 +123,9 @@ class CheckItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
         if isinstance(excinfo.value, CheckFailed):
-            return render_check_failure(excinfo.value.result, state_of(self.config).redactor)
+            return render_check_failure(
+                excinfo.value.result, state_of(self.config).redactor, self.config.rootpath
+            )
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int, str]:
@@ -162,7 +164,12 @@ class LogScanItem(pytest.Item):
 
 def _log_scan_items(session: pytest.Session, state: PluginState) -> list[LogScanItem]:
     assert state.config is not None
-    file = LogScanFile.from_parent(session, path=Path(state.config.path).resolve())
+    path = Path(state.config.path).resolve()
+    try:
+        nodeid = path.relative_to(session.config.rootpath).as_posix()
+    except ValueError:  # a configuration outside the rootdir
+        nodeid = path.name
+    file = LogScanFile.from_parent(session, path=path, nodeid=nodeid)
     group = _Group.from_parent(file, name=LOG_SCAN)
     return [LogScanItem.from_parent(group, name=f, function=f) for f in state.logical]
 

@@ -8,12 +8,15 @@ actual, and the lines of the log tail that matter. Everything goes through the r
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from smoke.model import CheckResult, Finding, Outcome, ScanResult
+from smoke.model import CheckResult, Finding, Location, Outcome, ScanResult
 from smoke.redact import Redactor
 
 LOG_TAIL_LINES = 20
@@ -64,7 +67,15 @@ def _request_lines(summary: Mapping[str, Any], redactor: Redactor) -> list[str]:
     return lines
 
 
-def render_check_failure(result: CheckResult, redactor: Redactor) -> str:
+def _shown(location: Location, root: Path | None) -> str:
+    if root is not None:
+        with contextlib.suppress(ValueError):
+            rel = Path(location.file).resolve().relative_to(root).as_posix()
+            return str(dataclasses.replace(location, file=rel))
+    return str(location)
+
+
+def render_check_failure(result: CheckResult, redactor: Redactor, root: Path | None = None) -> str:
     from smoke.reporters import learn
     from smoke.run_events import CheckFinished
     from smoke.verdicts import excerpt
@@ -78,7 +89,7 @@ def render_check_failure(result: CheckResult, redactor: Redactor) -> str:
         Outcome.REFUSED: "was refused by the mutation guard (nothing was invoked)",
         Outcome.NOT_RUN: "did not run",
     }.get(result.outcome, result.outcome.value)
-    out = [f"smoke check {check.id} {head}", f"{loc}:"]
+    out = [f"smoke check {check.id} {head}", f"{_shown(loc, root)}:"]
     out.append(quote_lines(loc.file, loc.line, loc.end_line) or "  (the YAML lines are unavailable)")
     if result.error:
         out += ["", result.error]
@@ -90,7 +101,7 @@ def render_check_failure(result: CheckResult, redactor: Redactor) -> str:
             out.append(f"response: status {ex.response.status} in {ex.latency_ms:.0f} ms")
             body = excerpt(ex.response.text())
             out.append(f"  body: {body}" if body else "  body: (empty)")
-        elif ex.payload is not None:
+        elif ex.payload is not None and not ex.function_error:
             out.append(f"payload: {excerpt(json.dumps(ex.payload, default=str))}")
         if ex.function_error:
             out.append(f"function error ({ex.function_error}): "

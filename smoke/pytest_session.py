@@ -16,7 +16,7 @@ import contextlib
 import platform
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,11 +103,14 @@ class LocalLogDirs:
         self, log_group: str, start_ms: int, end_ms: int,
         filter_pattern: str | None = None, stream_prefixes: Sequence[str] | None = None,
     ) -> Iterator[LogEvent]:
-        # one directory after the other keeps each worker's START..REPORT blocks together
+        # each worker's log is its own stream (Lambda's stream names carry "[$LATEST]"),
+        # so the scan follows each worker's START..REPORT blocks separately
         problems: list[str] = []
-        for source in self._sources:
+        for index, source in enumerate(self._sources):
+            stream = f"local/[$LATEST]{index}" if len(self._sources) > 1 else None
             try:
-                yield from source.events(log_group, start_ms, end_ms, filter_pattern)
+                for event in source.events(log_group, start_ms, end_ms, filter_pattern):
+                    yield replace(event, log_stream=stream) if stream else event
             except LogScanError as exc:
                 problems.append(exc.message)
         if len(problems) == len(self._sources):
@@ -224,8 +227,6 @@ class SmokeSession:
         except Exception as exc:  # a scan that did not happen is never a clean scan
             scan = ScanResult(errors=(f"log scan crashed: {type(exc).__name__}: {exc}",))
         if errors:
-            from dataclasses import replace
-
             scan = replace(scan, errors=(*scan.errors, *errors))
         return scan
 

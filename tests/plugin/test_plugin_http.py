@@ -36,7 +36,7 @@ def test_a_failure_shows_yaml_request_status_body_and_expectations_but_never_the
     out = result.stdout.str()
     failure = out[out.index("smoke check backend-api::dashboard failed"):]
     for expected in [
-        "suites/api.yaml:12-15",                        # where the check is written
+        "\nsuites/api.yaml:12-15:\n",                  # where the check is written
         '> 12 |   - name: dashboard',                   # its YAML lines, numbered
         '> 13 |     get: /dashboard',
         '> 14 |     headers: {Authorization: "Bearer ${SMOKE_TOKEN}"}',
