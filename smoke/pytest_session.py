@@ -20,13 +20,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from smoke.errors import CheckNotExecuted, HarnessError, LogScanError, SmokeError
+from smoke.errors import CheckNotExecuted, LogScanError, SmokeError
 from smoke.logscan import LogEvent
 from smoke.model import Check, CheckResult, Config, Environment, FunctionRef, Outcome, ScanResult
 from smoke.pytest_shared import ProcessInfo, SharedDir
 from smoke.redact import Redactor
+from smoke.runner import connect, request_ids_of, scan_run
 
 if TYPE_CHECKING:
+    from smoke.logscan import LogSource
     from smoke.transports import Transport
 
 HTTP_TIMEOUT_S = 10.0
@@ -52,39 +54,6 @@ class Settings:
 
 def transport_name(env: Environment) -> str:
     return "http" if env.via == "http" else "invoke"
-
-
-def connect(
-    config: Config, env: Environment, logical: Sequence[str], stack: contextlib.ExitStack,
-    *, log_dir: Path,
-) -> tuple[Transport, dict[str, FunctionRef]]:
-    """The transport and the functions for ``env`` (what ``Runner._connect`` does)."""
-    if env.via == "http":
-        from smoke.transports.http import HttpTransport
-
-        if not env.base_url:
-            raise HarnessError(f"environment {env.name!r} uses via: http but has no base_url")
-        http = HttpTransport(env.base_url, timeout_s=HTTP_TIMEOUT_S)
-        stack.callback(http.close)
-        return http, {}
-    from smoke.transports.invoke import InvokeTransport
-
-    if env.is_local:
-        from smoke.local import start_local_runtime
-        from smoke.runner import local_invoke_transport
-
-        base = Path(config.path).resolve().parent
-        runtime = start_local_runtime(env, base_dir=base, log_dir=log_dir)
-        stack.callback(runtime.close)
-        local = local_invoke_transport(env, runtime.endpoint_url)
-        stack.callback(local.close)
-        return local, {k: v for k, v in runtime.functions.items() if k in logical}
-    from smoke.discovery import discover
-
-    functions = discover(env, sorted(set(logical)))
-    transport = InvokeTransport(env)
-    stack.callback(transport.close)
-    return transport, dict(functions)
 
 
 class LocalLogDirs:
@@ -132,7 +101,7 @@ class SmokeSession:
         self.functions: dict[str, FunctionRef] = {}
 
     def log_dir(self) -> Path:
-        base = Path(self.config.path).resolve().parent / "reports" / "logs" / self.env.name
+        base = Path(self.config.path).resolve().parent / "reports" / "logs"
         return base if self.worker == "main" else base / self.worker
 
     def prepare(self, logical: Sequence[str]) -> None:
@@ -141,9 +110,9 @@ class SmokeSession:
             self._prepared = True
             started = time.time()
             try:
-                self.transport, self.functions = connect(
-                    self.config, self.env, logical, self._stack, log_dir=self.log_dir()
-                )
+                conn = connect(self.config, self.env, logical, self._stack,
+                               log_dir=self.log_dir(), http_timeout_s=HTTP_TIMEOUT_S)
+                self.transport, self.functions = conn.transport, conn.functions
             except SmokeError as exc:
                 self._problem = exc
             local = self.env.is_local and transport_name(self.env) == "invoke"
@@ -190,10 +159,6 @@ class SmokeSession:
         )
 
     def _scan(self, logical: Sequence[str], unfinished: int) -> ScanResult:
-        from smoke.logscan.rules import DEFAULT_RULES
-        from smoke.logscan.scan import scan_logs
-        from smoke.runner import CLOCK_SKEW_S
-
         infos = self.shared.infos()
         functions: dict[str, FunctionRef] = {}
         for info in infos:
@@ -206,26 +171,16 @@ class SmokeSession:
         if not refs:
             return ScanResult(errors=tuple(errors))
         started = min(i.started_at for i in infos)
-        request_ids = {
-            r.exchange.request_id: r.check.id
-            for r in self.shared.results() if r.exchange is not None and r.exchange.request_id
-        }
-        try:
-            if self.env.is_local:
-                source: Any = LocalLogDirs([i.log_dir for i in infos if i.log_dir])
-            else:
-                from smoke.logscan.cloudwatch import CloudWatchSource
+        source: LogSource
+        if self.env.is_local:
+            source = LocalLogDirs([i.log_dir for i in infos if i.log_dir])
+        else:
+            from smoke.logscan.cloudwatch import CloudWatchSource
 
-                source = CloudWatchSource(self.env)
-            scan = scan_logs(
-                refs, source, start_ms=int((started - CLOCK_SKEW_S) * 1000), end_ms=None,
-                rules=(*DEFAULT_RULES, *self.env.log_rules), request_ids=request_ids,
-                wait_s=self.settings.log_wait_s,
-            )
-        except SmokeError as exc:
-            scan = ScanResult(errors=(str(exc),))
-        except Exception as exc:  # a scan that did not happen is never a clean scan
-            scan = ScanResult(errors=(f"log scan crashed: {type(exc).__name__}: {exc}",))
+            source = CloudWatchSource(self.env)
+        scan = scan_run(self.env, refs, source, started=started,
+                        request_ids=request_ids_of(self.shared.results()),
+                        wait_s=self.settings.log_wait_s)
         if errors:
             scan = replace(scan, errors=(*scan.errors, *errors))
         return scan

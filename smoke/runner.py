@@ -18,7 +18,7 @@ import platform
 import signal
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +44,7 @@ from smoke.run_events import (
 )
 
 if TYPE_CHECKING:
+    from smoke.logscan import LogSource
     from smoke.plan import Plan
     from smoke.transports import Transport
 
@@ -156,7 +157,6 @@ class Runner:
         self.stop = stop or threading.Event()
         self._signals = _Signals(self.stop)
         self._lock = threading.Lock()
-        self._local_runtime_info: dict[str, Any] = {}
 
     def emit(self, event: RunEvent) -> None:
         with self._lock:
@@ -235,14 +235,18 @@ class Runner:
             return self._finish(env.name, results, None, started, 2, "\n".join(lines), {})
 
         with contextlib.ExitStack() as stack:
+            base = Path(config.path).resolve().parent
+            log_dir = Path(opts.log_dir) if opts.log_dir else base / "reports" / "logs"
             try:
-                transport, functions, log_source = self._connect(config, plan, stack)
+                conn = connect(config, env, [c.function for c in plan.checks], stack,
+                               log_dir=log_dir, http_timeout_s=opts.http_timeout_s)
             except SmokeError as exc:
                 self.emit(RunStarted(env.name, plan.checks, started, {}, meta))
                 results = self._not_run(plan.checks, f"not run: {exc}")
                 return self._finish(env.name, results, None, started, exc.exit_code, str(exc), {})
-            if self._local_runtime_info:
-                meta["local_runtime"] = self._local_runtime_info
+            transport, functions = conn.transport, conn.functions
+            if conn.runtime_info:
+                meta["local_runtime"] = conn.runtime_info
             self.emit(RunStarted(env.name, plan.checks, started, functions, meta))
             message = None
             aborted = False
@@ -255,11 +259,14 @@ class Runner:
             except RunAborted as exc:
                 results, message, aborted = exc.results, f"the run stopped: {exc}", True
             scan: ScanResult | None = None
-            if transport_name == "invoke":
+            if conn.log_source is not None:
                 if not opts.log_scan:
                     scan = ScanResult(skipped=True)
                 elif not aborted and not self.stop.is_set():
-                    scan = self._scan(plan.checks, results, functions, log_source, started, env)
+                    used = sorted({c.function for c in plan.checks if c.function in functions})
+                    scan = scan_run(env, [functions[n] for n in used], conn.log_source(),
+                                    started=started, request_ids=request_ids_of(results),
+                                    wait_s=opts.log_wait_s)
                     results = attach_findings(results, scan)
                 if scan is not None:
                     self.emit(ScanFinished(scan))
@@ -273,70 +280,80 @@ class Runner:
             return self._finish(env.name, results, scan, started, code, message, functions,
                                 interrupted)
 
-    def _connect(
-        self, config: Config, plan: Plan, stack: contextlib.ExitStack
-    ) -> tuple[Transport, dict[str, FunctionRef], Any]:
-        """The transport, the functions and a log source factory (None for http)."""
-        env = plan.environment
-        if env.via == "http":
-            from smoke.transports.http import HttpTransport
-
-            if not env.base_url:
-                raise HarnessError(f"environment {env.name!r} uses via: http but has no base_url")
-            http = HttpTransport(env.base_url, timeout_s=self.options.http_timeout_s)
-            stack.callback(http.close)
-            return http, {}, None
-        from smoke.transports.invoke import InvokeTransport
-
-        if env.is_local:
-            from smoke.local import start_local_runtime
-
-            base = Path(config.path).resolve().parent
-            log_dir = Path(self.options.log_dir) if self.options.log_dir else base / "reports" / "logs"
-            runtime = start_local_runtime(env, base_dir=base, log_dir=log_dir)
-            stack.callback(runtime.close)
-            self._local_runtime_info = dict(runtime.runtime_info)
-            transport = local_invoke_transport(env, runtime.endpoint_url)
-            stack.callback(transport.close)
-            return transport, dict(runtime.functions), runtime.log_source
-        from smoke.discovery import discover
-        from smoke.logscan.cloudwatch import CloudWatchSource
-
-        functions = discover(env, sorted({c.function for c in plan.checks}))
-        transport = InvokeTransport(env)
-        stack.callback(transport.close)
-        return transport, dict(functions), lambda: CloudWatchSource(env)
-
-    def _scan(
-        self, checks: Sequence[Check], results: Sequence[CheckResult],
-        functions: Mapping[str, FunctionRef], log_source: Any, started: float, env: Any,
-    ) -> ScanResult:
-        from smoke.logscan.rules import DEFAULT_RULES
-        from smoke.logscan.scan import scan_logs
-
-        used = sorted({c.function for c in checks if c.function in functions})
-        request_ids = {
-            r.exchange.request_id: r.check.id
-            for r in results if r.exchange is not None and r.exchange.request_id
-        }
-        try:
-            return scan_logs(
-                [functions[n] for n in used], log_source(),
-                start_ms=int(started * 1000), end_ms=None, clock_skew_ms=clock_skew_ms(env),
-                rules=(*DEFAULT_RULES, *env.log_rules), request_ids=request_ids,
-                wait_s=self.options.log_wait_s,
-            )
-        except SmokeError as exc:
-            return ScanResult(errors=(str(exc),))
-        except Exception as exc:  # a scan that did not happen is never a clean scan
-            return ScanResult(errors=(f"log scan crashed: {type(exc).__name__}: {exc}",))
 
 
-def local_invoke_transport(env: Environment, endpoint_url: str) -> Transport:
-    """An InvokeTransport for the local runtime (``aws.session`` signs with local keys)."""
+@dataclass
+class Connection:
+    """Where a run's checks go: the transport, the functions, and where their logs are."""
+
+    transport: Transport
+    functions: dict[str, FunctionRef]
+    log_source: Callable[[], LogSource] | None  # None: no log scan (via http)
+    runtime_info: dict[str, Any] = field(default_factory=dict)  # local runtime only
+
+
+def connect(
+    config: Config, env: Environment, logical: Sequence[str], stack: contextlib.ExitStack,
+    *, log_dir: Path, http_timeout_s: float = 10.0,
+) -> Connection:
+    """Discovery (or the local runtime) once, before any check; everything opened is
+    closed by ``stack``. Shared by ``smoke run`` and the pytest plugin."""
+    if env.via == "http":
+        from smoke.transports.http import HttpTransport
+
+        if not env.base_url:
+            raise HarnessError(f"environment {env.name!r} uses via: http but has no base_url")
+        http = HttpTransport(env.base_url, timeout_s=http_timeout_s)
+        stack.callback(http.close)
+        return Connection(http, {}, None)
     from smoke.transports.invoke import InvokeTransport
 
-    return InvokeTransport(env, endpoint_url=endpoint_url)
+    if env.is_local:
+        from smoke.local import start_local_runtime
+
+        base = Path(config.path).resolve().parent
+        runtime = start_local_runtime(env, base_dir=base, log_dir=log_dir)
+        stack.callback(runtime.close)
+        transport = InvokeTransport(env, endpoint_url=runtime.endpoint_url)
+        stack.callback(transport.close)
+        functions = {k: v for k, v in runtime.functions.items() if k in set(logical)}
+        info = {k: v for k, v in runtime.runtime_info.items() if k in functions}
+        return Connection(transport, functions, runtime.log_source, info)
+    from smoke.discovery import discover
+    from smoke.logscan.cloudwatch import CloudWatchSource
+
+    functions = discover(env, sorted(set(logical)))
+    transport = InvokeTransport(env)
+    stack.callback(transport.close)
+    return Connection(transport, dict(functions), lambda: CloudWatchSource(env))
+
+
+def scan_run(
+    env: Environment, functions: Sequence[FunctionRef], source: LogSource, *,
+    started: float, request_ids: Mapping[str, str], wait_s: float,
+) -> ScanResult:
+    """The log scan after a run's checks; never raises: a scan that could not run says so."""
+    from smoke.logscan.rules import DEFAULT_RULES
+    from smoke.logscan.scan import scan_logs
+
+    try:
+        return scan_logs(
+            functions, source, start_ms=int(started * 1000), end_ms=None,
+            clock_skew_ms=clock_skew_ms(env), rules=(*DEFAULT_RULES, *env.log_rules),
+            request_ids=request_ids, wait_s=wait_s,
+        )
+    except SmokeError as exc:
+        return ScanResult(errors=(str(exc),))
+    except Exception as exc:  # a scan that did not happen is never a clean scan
+        return ScanResult(errors=(f"log scan crashed: {type(exc).__name__}: {exc}",))
+
+
+def request_ids_of(results: Sequence[CheckResult]) -> dict[str, str]:
+    """Lambda request id -> check id, for attributing log lines to checks."""
+    return {
+        r.exchange.request_id: r.check.id
+        for r in results if r.exchange is not None and r.exchange.request_id
+    }
 
 
 def clock_skew_ms(env: Environment) -> int:

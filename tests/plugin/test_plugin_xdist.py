@@ -72,7 +72,7 @@ def test_xdist_gives_the_serial_outcomes_one_report_and_one_log_scan(
     assert len(serial["cases"]) == 7
 
     # both workers really ran checks, each with its own local runtime and log directory
-    logs = local_project / "reports" / "logs" / "local"
+    logs = local_project / "reports" / "logs"
     assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == ["gw0", "gw1"]
 
     # one JSON file with every check of every worker, the same as the serial one
