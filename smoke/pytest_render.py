@@ -19,11 +19,6 @@ from typing import Any
 from smoke.model import CheckResult, Finding, Location, Outcome, ScanResult
 from smoke.redact import Redactor
 
-LOG_TAIL_LINES = 20
-_LOG_LINE_MATTERS = re.compile(
-    r"ERROR|Error\b|Exception|Traceback|^\s+File \"|^REPORT|^INIT_REPORT|Task timed out"
-)
-
 
 class CheckFailed(Exception):
     """Raised by a check item whose check did not pass; carries the result to render."""
@@ -41,17 +36,6 @@ class LogScanFailed(Exception):
         self.function = function
         self.findings = tuple(findings)
         self.errors = tuple(errors)
-
-
-def log_lines_that_matter(tail: str, limit: int = LOG_TAIL_LINES) -> list[str]:
-    from smoke.logscan.rules import DEFAULT_RULES, match_line
-
-    kept = [
-        line for line in tail.splitlines()
-        if (_LOG_LINE_MATTERS.search(line) or match_line(line, DEFAULT_RULES) is not None)
-        and '"<frozen ' not in line  # the import machinery's own frames say nothing
-    ]
-    return kept[-limit:]
 
 
 def _request_lines(summary: Mapping[str, Any], redactor: Redactor) -> list[str]:
@@ -76,7 +60,7 @@ def _shown(location: Location, root: Path | None) -> str:
 
 
 def render_check_failure(result: CheckResult, redactor: Redactor, root: Path | None = None) -> str:
-    from smoke.reporters import learn
+    from smoke.reporters import failure_lines, learn, log_lines_that_matter
     from smoke.run_events import CheckFinished
     from smoke.verdicts import excerpt
     from smoke.yamlload import quote_lines
@@ -107,13 +91,7 @@ def render_check_failure(result: CheckResult, redactor: Redactor, root: Path | N
             out.append(f"function error ({ex.function_error}): "
                        f"{ex.error_type or ''}: {ex.error_message or ''}")
     if result.failures:
-        out += ["", "failed expectations:"]
-        for f in result.failures:
-            out.append(f"  [{f.kind}] {f.message}")
-            if f.expected is not None:
-                out.append(f"      expected: {f.expected}")
-            if f.actual is not None:
-                out.append(f"      actual:   {f.actual}")
+        out += ["", "failed expectations:", *failure_lines(result.failures)]
     if ex is not None and ex.log_tail:
         kept = log_lines_that_matter(ex.log_tail)
         if kept:

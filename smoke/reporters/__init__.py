@@ -11,14 +11,22 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
-from smoke.model import CheckResult, Outcome
+from smoke.model import CheckResult, Failure, Outcome, ScanResult
 from smoke.redact import Redactor
-from smoke.run_events import CheckFinished, EventHandler, RunEvent, RunStarted
+from smoke.run_events import (
+    CheckFinished,
+    EventHandler,
+    RunEvent,
+    RunFinished,
+    RunStarted,
+    ScanFinished,
+)
 
 LABELS = {
     Outcome.PASSED: "PASS",
@@ -43,6 +51,74 @@ def learn(redactor: Redactor, event: RunEvent) -> None:
             if exchange.response is not None:
                 redactor.add_headers(exchange.response.headers)
                 redactor.add_headers(exchange.response.multi_headers)
+
+
+class RunRecord:
+    """What a report needs from the events, collected as they come.
+
+    ``results()`` is the run's final list, or, when the run ended without
+    ``RunFinished`` (interrupted hard), every planned check with what finished and the
+    rest marked not run: a report written on the way out is still complete.
+    """
+
+    def __init__(self) -> None:
+        self.started: RunStarted | None = None
+        self.finished: RunFinished | None = None
+        self.scan: ScanResult | None = None
+        self._results: dict[str, CheckResult] = {}
+
+    def record(self, event: RunEvent) -> None:
+        if isinstance(event, RunStarted):
+            self.started = event
+        elif isinstance(event, CheckFinished):
+            self._results[event.result.check.id] = event.result
+        elif isinstance(event, ScanFinished):
+            self.scan = event.scan
+        elif isinstance(event, RunFinished):
+            self.finished = event
+            self.scan = event.scan
+
+    def results(self) -> list[CheckResult]:
+        if self.finished is not None:
+            return list(self.finished.results)
+        checks = self.started.checks if self.started is not None else ()
+        return [
+            self._results.get(c.id)
+            or CheckResult(c, Outcome.NOT_RUN, error="not run: the run ended early")
+            for c in checks
+        ]
+
+
+def failure_lines(failures: Iterable[Failure], indent: str = "  ") -> list[str]:
+    """Every failed expectation, with expected/actual where they add something."""
+    lines: list[str] = []
+    for f in failures:
+        lines.append(f"{indent}[{f.kind}] {f.message}")
+        if f.kind == "function_error" and f.actual and f.actual in f.message:
+            continue  # the message is already "errorType: errorMessage"
+        if f.expected is not None:
+            lines.append(f"{indent}    expected: {f.expected}")
+        if f.actual is not None:
+            lines.append(f"{indent}    actual:   {f.actual}")
+    return lines
+
+
+LOG_TAIL_LINES = 20
+_LOG_LINE_MATTERS = re.compile(
+    r"ERROR|Error\b|Exception|Traceback|^\s+File \"|^REPORT|^INIT_REPORT|Task timed out"
+)
+
+
+def log_lines_that_matter(tail: str, limit: int = LOG_TAIL_LINES) -> list[str]:
+    """The log tail's errors, traceback frames and platform lines (not the import machinery's)."""
+    from smoke.logscan.rules import DEFAULT_RULES, match_line
+
+    kept = [
+        line for line in tail.splitlines()
+        if (_LOG_LINE_MATTERS.search(line) or match_line(line, DEFAULT_RULES) is not None)
+        and '"<frozen ' not in line
+    ]
+    return kept[-limit:]
 
 
 def write_atomic(path: Path, text: str) -> None:

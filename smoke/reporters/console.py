@@ -12,8 +12,11 @@ from typing import IO
 
 from smoke.model import CheckResult, Outcome, ScanResult
 from smoke.redact import Redactor
-from smoke.reporters import LABELS, learn, totals
+from smoke.reporters import LABELS, failure_lines, learn, log_lines_that_matter, totals
 from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted, ScanFinished
+
+CONSOLE_TAIL_LINES = 8  # the JSON and JUnit reports carry the whole tail
+CONSOLE_FINDINGS = 10
 
 
 def result_line(result: CheckResult) -> str:
@@ -108,20 +111,27 @@ class ConsoleReporter:
         for result in problems:
             lines.append(result_line(result))
             lines.append(f"  at {result.check.location}")
-            for f in result.failures:
-                lines.append(f"  - {f.message}")
-                if f.expected is not None:
-                    lines.append(f"      expected: {f.expected}")
-                if f.actual is not None:
-                    lines.append(f"      actual:   {f.actual}")
+            if result.error:
+                lines.append(f"  {result.error}")
+            lines += failure_lines(result.failures)
             ex = result.exchange
-            if ex and (ex.error_type or ex.error_message):
-                lines.append(f"  function error: {ex.error_type or ''}: {ex.error_message or ''}")
+            said = " ".join(f.message for f in result.failures)
+            if ex is not None and ex.error_message and ex.error_message not in said:
+                lines.append(f"  function error: {ex.error_type or ''}: {ex.error_message}")
+            if ex is not None and result.failures and ex.log_tail:
+                kept = log_lines_that_matter(ex.log_tail, limit=CONSOLE_TAIL_LINES)
+                if kept:
+                    lines.append("  log tail (the lines that matter):")
+                    lines += [f"    {line}" for line in kept]
         scan = finished.scan
         if scan is not None:
-            for finding in scan.findings:
+            if scan.findings:
+                lines.append(f"Log scan findings ({len(scan.findings)}):")
+            for finding in scan.findings[:CONSOLE_FINDINGS]:
                 where = f" ({finding.check_id})" if finding.check_id else ""
-                lines.append(f"  log [{finding.rule}] {finding.function}{where}: {finding.line.strip()}")
+                lines.append(f"  [{finding.rule}] {finding.function}{where}: {finding.line.strip()}")
+            if len(scan.findings) > CONSOLE_FINDINGS:
+                lines.append(f"  ... and {len(scan.findings) - CONSOLE_FINDINGS} more in the JSON report")
             if scan.errors:
                 lines.append("THE LOG SCAN COULD NOT RUN: a run without a log scan is not a clean run.")
                 lines += [f"  {e}" for e in scan.errors]

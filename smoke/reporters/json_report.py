@@ -11,8 +11,8 @@ from typing import Any
 
 from smoke.model import Check, CheckResult, Finding, FunctionRef, Outcome, ScanResult
 from smoke.redact import Redactor
-from smoke.reporters import learn, totals, write_atomic
-from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted, ScanFinished
+from smoke.reporters import RunRecord, learn, totals, write_atomic
+from smoke.run_events import RunEvent
 
 SCHEMA_VERSION = 1
 EXCERPT_CHARS = 500
@@ -141,41 +141,21 @@ class JsonReporter:
     def __init__(self, path: Path, redactor: Redactor) -> None:
         self.path = path
         self.redactor = redactor
-        self._started: RunStarted | None = None
-        self._results: dict[str, CheckResult] = {}
-        self._scan: ScanResult | None = None
-        self._finished: RunFinished | None = None
+        self.run = RunRecord()
 
     def start(self) -> None:
         pass
 
     def handle_event(self, event: RunEvent) -> None:
         learn(self.redactor, event)
-        if isinstance(event, RunStarted):
-            self._started = event
-        elif isinstance(event, CheckFinished):
-            self._results[event.result.check.id] = event.result
-        elif isinstance(event, ScanFinished):
-            self._scan = event.scan
-        elif isinstance(event, RunFinished):
-            self._finished = event
-            self._scan = event.scan
+        self.run.record(event)
 
     def report(self) -> dict[str, Any] | None:
-        started = self._started
+        started, finished, scan = self.run.started, self.run.finished, self.run.scan
         if started is None:
             return None
-        finished = self._finished
-        if finished is not None:
-            results = list(finished.results)
-        else:  # shut down without RunFinished: complete the picture with what we have
-            results = [
-                self._results.get(c.id)
-                or CheckResult(c, Outcome.NOT_RUN, error="not run: the run ended early")
-                for c in started.checks
-            ]
+        results = self.run.results()
         end = finished.finished_at if finished else time.time()
-        scan = self._scan
         meta = dict(started.meta)
         return {
             "schema_version": SCHEMA_VERSION,

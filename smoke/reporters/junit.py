@@ -15,21 +15,15 @@ from pathlib import Path
 
 from smoke.model import CheckResult, Finding, Outcome, ScanResult
 from smoke.redact import Redactor
-from smoke.reporters import learn, write_atomic
-from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted, ScanFinished
+from smoke.reporters import RunRecord, failure_lines, learn, write_atomic
+from smoke.run_events import RunEvent
 
 LOG_SCAN_SUITE = "log-scan"
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def failure_text(result: CheckResult) -> str:
-    lines: list[str] = []
-    for f in result.failures:
-        lines.append(f"[{f.kind}] {f.message}")
-        if f.expected is not None:
-            lines.append(f"  expected: {f.expected}")
-        if f.actual is not None:
-            lines.append(f"  actual:   {f.actual}")
+    lines = failure_lines(result.failures, indent="")
     ex = result.exchange
     if ex is not None:
         if ex.response is not None:
@@ -62,10 +56,7 @@ class JUnitReporter:
     def __init__(self, path: Path, redactor: Redactor) -> None:
         self.path = path
         self.redactor = redactor
-        self._started: RunStarted | None = None
-        self._results: dict[str, CheckResult] = {}
-        self._scan: ScanResult | None = None
-        self._final: tuple[CheckResult, ...] | None = None
+        self.run = RunRecord()
 
     def start(self) -> None:
         pass
@@ -76,15 +67,7 @@ class JUnitReporter:
 
     def handle_event(self, event: RunEvent) -> None:
         learn(self.redactor, event)
-        if isinstance(event, RunStarted):
-            self._started = event
-        elif isinstance(event, CheckFinished):
-            self._results[event.result.check.id] = event.result
-        elif isinstance(event, ScanFinished):
-            self._scan = event.scan
-        elif isinstance(event, RunFinished):
-            self._final = event.results
-            self._scan = event.scan
+        self.run.record(event)
 
     def testcase(self, result: CheckResult) -> ET.Element:
         check = result.check
@@ -115,7 +98,7 @@ class JUnitReporter:
 
     def scan_cases(self, scan: ScanResult) -> list[ET.Element]:
         by_function: dict[str, list[Finding]] = {}
-        functions = dict(self._started.functions) if self._started else {}
+        functions = dict(self.run.started.functions) if self.run.started else {}
         for name in functions:
             by_function[name] = []
         for finding in scan.findings:
@@ -143,13 +126,10 @@ class JUnitReporter:
         return cases
 
     def render(self) -> str | None:
-        started = self._started
+        started, scan = self.run.started, self.run.scan
         if started is None:
             return None
-        results = list(self._final) if self._final is not None else [
-            self._results.get(c.id) or CheckResult(c, Outcome.NOT_RUN, error="not run: the run ended early")
-            for c in started.checks
-        ]
+        results = self.run.results()
         stamp = dt.datetime.fromtimestamp(started.started_at, tz=dt.timezone.utc).isoformat(timespec="seconds")
         root = ET.Element("testsuites", {"name": f"smoke {started.environment}"})
         groups: dict[str, list[CheckResult]] = {}
@@ -162,8 +142,8 @@ class JUnitReporter:
             el = ET.SubElement(root, "testsuite", {"name": suite, **_counts(cases), "timestamp": stamp,
                                                    "file": members[0].check.location.file})
             el.extend(cases)
-        if self._scan is not None and not self._scan.skipped:
-            cases = self.scan_cases(self._scan)
+        if scan is not None and not scan.skipped:
+            cases = self.scan_cases(scan)
             all_cases += cases
             el = ET.SubElement(root, "testsuite", {"name": LOG_SCAN_SUITE, **_counts(cases), "timestamp": stamp})
             el.extend(cases)

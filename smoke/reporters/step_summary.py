@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from smoke.model import CheckResult, Outcome
+from smoke.model import Outcome
 from smoke.redact import Redactor
-from smoke.reporters import LABELS, learn, totals
-from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted
+from smoke.reporters import LABELS, RunRecord, learn, totals
+from smoke.run_events import RunEvent
 
 ICONS = {
     Outcome.PASSED: "✅",
@@ -32,31 +32,20 @@ class StepSummaryReporter:
     def __init__(self, path: Path, redactor: Redactor) -> None:
         self.path = path
         self.redactor = redactor
-        self._started: RunStarted | None = None
-        self._finished: RunFinished | None = None
-        self._results: dict[str, CheckResult] = {}
+        self.run = RunRecord()
 
     def start(self) -> None:
         pass
 
     def handle_event(self, event: RunEvent) -> None:
         learn(self.redactor, event)
-        if isinstance(event, RunStarted):
-            self._started = event
-        elif isinstance(event, CheckFinished):
-            self._results[event.result.check.id] = event.result
-        elif isinstance(event, RunFinished):
-            self._finished = event
+        self.run.record(event)
 
     def render(self) -> str | None:
-        started, finished = self._started, self._finished
+        started, finished, scan = self.run.started, self.run.finished, self.run.scan
         if started is None:
             return None
-        results = list(finished.results) if finished else [
-            self._results.get(c.id) or CheckResult(c, Outcome.NOT_RUN, error="not run")
-            for c in started.checks
-        ]
-        scan = finished.scan if finished else None
+        results = self.run.results()
         t = totals(results, len(scan.findings) if scan else 0)
         exit_code = finished.exit_code if finished else "?"
         out = [

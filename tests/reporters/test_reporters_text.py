@@ -28,7 +28,8 @@ def test_console_plain_lines_and_summary(run_events: list[RunEvent]) -> None:
     assert "REFUSED  jobs::cleanup for real" in text
     assert "expected: 2xx" in text and "actual:   500" in text
     assert "function error: Runtime.ImportModuleError: No module named 'defusedxml'" in text
-    assert "log [traceback] api (api::import error)" in text
+    assert "Log scan findings (1):" in text
+    assert "[traceback] api (api::import error)" in text
     assert "6 check(s): 1 passed, 2 failed, 1 error, 1 refused, 1 not run; 1 log finding(s)" in text
     assert "(interrupted: SIGINT)" in text
     assert "report: reports/smoke-prod.json" in text
