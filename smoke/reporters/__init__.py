@@ -89,6 +89,22 @@ class RunRecord:
         ]
 
 
+class FileReporter:
+    """A report written once, in ``shutdown()``, from everything the run's events said."""
+
+    def __init__(self, path: Path, redactor: Redactor) -> None:
+        self.path = path
+        self.redactor = redactor
+        self.run = RunRecord()
+
+    def start(self) -> None:
+        pass
+
+    def handle_event(self, event: RunEvent) -> None:
+        learn(self.redactor, event)
+        self.run.record(event)
+
+
 def failure_lines(failures: Iterable[Failure], indent: str = "  ") -> list[str]:
     """Every failed expectation, with expected/actual where they add something."""
     lines: list[str] = []

@@ -6,13 +6,11 @@ import datetime as dt
 import json
 import platform
 import time
-from pathlib import Path
 from typing import Any
 
 from smoke.model import Check, CheckResult, Finding, FunctionRef, Outcome, ScanResult
 from smoke.redact import Redactor
-from smoke.reporters import RunRecord, learn, totals, write_atomic
-from smoke.run_events import RunEvent
+from smoke.reporters import FileReporter, totals, write_atomic
 
 SCHEMA_VERSION = 1
 EXCERPT_CHARS = 500
@@ -137,18 +135,7 @@ def scan_entry(scan: ScanResult | None, redactor: Redactor) -> dict[str, Any] | 
     }
 
 
-class JsonReporter:
-    def __init__(self, path: Path, redactor: Redactor) -> None:
-        self.path = path
-        self.redactor = redactor
-        self.run = RunRecord()
-
-    def start(self) -> None:
-        pass
-
-    def handle_event(self, event: RunEvent) -> None:
-        learn(self.redactor, event)
-        self.run.record(event)
+class JsonReporter(FileReporter):
 
     def report(self) -> dict[str, Any] | None:
         started, finished, scan = self.run.started, self.run.finished, self.run.scan

@@ -11,12 +11,9 @@ import datetime as dt
 import re
 import time
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 from smoke.model import CheckResult, Finding, Outcome, ScanResult
-from smoke.redact import Redactor
-from smoke.reporters import RunRecord, failure_lines, learn, write_atomic
-from smoke.run_events import RunEvent
+from smoke.reporters import FileReporter, failure_lines, write_atomic
 
 LOG_SCAN_SUITE = "log-scan"
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -52,22 +49,10 @@ def _counts(cases: list[ET.Element]) -> dict[str, str]:
     }
 
 
-class JUnitReporter:
-    def __init__(self, path: Path, redactor: Redactor) -> None:
-        self.path = path
-        self.redactor = redactor
-        self.run = RunRecord()
-
-    def start(self) -> None:
-        pass
-
+class JUnitReporter(FileReporter):
     def t(self, text: str) -> str:
         """Redacted, and without characters XML 1.0 cannot carry."""
         return _NOT_XML.sub("?", self.redactor.text(text))
-
-    def handle_event(self, event: RunEvent) -> None:
-        learn(self.redactor, event)
-        self.run.record(event)
 
     def testcase(self, result: CheckResult) -> ET.Element:
         check = result.check

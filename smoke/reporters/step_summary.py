@@ -6,9 +6,7 @@ import os
 from pathlib import Path
 
 from smoke.model import Outcome
-from smoke.redact import Redactor
-from smoke.reporters import LABELS, RunRecord, learn, totals
-from smoke.run_events import RunEvent
+from smoke.reporters import LABELS, FileReporter, totals
 
 ICONS = {
     Outcome.PASSED: "✅",
@@ -28,18 +26,7 @@ def step_summary_path() -> Path | None:
     return Path(value) if value else None
 
 
-class StepSummaryReporter:
-    def __init__(self, path: Path, redactor: Redactor) -> None:
-        self.path = path
-        self.redactor = redactor
-        self.run = RunRecord()
-
-    def start(self) -> None:
-        pass
-
-    def handle_event(self, event: RunEvent) -> None:
-        learn(self.redactor, event)
-        self.run.record(event)
+class StepSummaryReporter(FileReporter):
 
     def render(self) -> str | None:
         started, finished, scan = self.run.started, self.run.finished, self.run.scan
