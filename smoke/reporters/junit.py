@@ -12,7 +12,7 @@ import re
 import time
 import xml.etree.ElementTree as ET
 
-from smoke.model import CheckResult, Finding, Outcome, ScanResult
+from smoke.model import CheckResult, Exchange, Finding, Outcome, ScanResult
 from smoke.reporters import FileReporter, failure_lines, write_atomic
 
 LOG_SCAN_SUITE = "log-scan"
@@ -33,6 +33,29 @@ def failure_text(result: CheckResult) -> str:
     for finding in result.findings:
         lines.append(f"log finding [{finding.rule}]: {finding.line}")
     return "\n".join(lines)
+
+
+def exchange_properties(ex: Exchange) -> list[tuple[str, str]]:
+    """What the invocation reported (REPORT metrics, version, retries), as testcase properties."""
+    props: list[tuple[str, str]] = []
+    if ex.request_id:
+        props.append(("lambda.request_id", ex.request_id))
+    if ex.executed_version:
+        props.append(("lambda.executed_version", ex.executed_version))
+    m = ex.metrics
+    if m is not None:
+        for name, value in (
+            ("lambda.duration_ms", m.duration_ms),
+            ("lambda.billed_duration_ms", m.billed_duration_ms),
+            ("lambda.init_duration_ms", m.init_duration_ms),  # set: a cold start
+            ("lambda.memory_size_mb", m.memory_size_mb),
+            ("lambda.max_memory_used_mb", m.max_memory_used_mb),
+        ):
+            if value is not None:
+                props.append((name, f"{value:g}"))
+    if ex.retries:
+        props.append(("smoke.retries", str(ex.retries)))
+    return props
 
 
 def _counts(cases: list[ET.Element]) -> dict[str, str]:
@@ -64,6 +87,11 @@ class JUnitReporter(FileReporter):
             "line": str(check.location.line),
             "time": f"{(ex.latency_ms / 1000.0) if ex else 0.0:.3f}",
         })
+        properties = exchange_properties(ex) if ex else []
+        if properties:
+            props = ET.SubElement(case, "properties")
+            for name, value in properties:
+                ET.SubElement(props, "property", {"name": name, "value": self.t(value)})
         if result.outcome is Outcome.FAILED:
             first = result.failures[0] if result.failures else None
             el = ET.SubElement(case, "failure", {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from xml.etree import ElementTree
 
 import jsonschema
 import pytest
@@ -28,7 +29,7 @@ def run_example(app: str, tmp_path: Path) -> tuple[int, dict[str, object], JUnit
 
 
 def test_healthy_example_passes_with_a_clean_log_scan(tmp_path: Path) -> None:
-    code, report, _ = run_example("api", tmp_path)
+    code, report, xml = run_example("api", tmp_path)
     assert code == 0
     checks = {c["name"]: c for c in report["checks"]}  # type: ignore[attr-defined]
     assert all(c["outcome"] == "passed" for c in checks.values())
@@ -37,6 +38,17 @@ def test_healthy_example_passes_with_a_clean_log_scan(tmp_path: Path) -> None:
     assert report["run"]["transport"] == "invoke"  # type: ignore[index]
     assert report["log_scan"]["errors"] == []  # type: ignore[index]
     assert report["log_scan"]["groups"]  # type: ignore[index]
+    # one warm process per function: exactly one cold start among the API's four checks,
+    # in both reports; every invocation has its REPORT metrics
+    api = [c for c in checks.values() if c["function"] == "api"]
+    assert all(c["metrics"]["duration_ms"] is not None for c in api)
+    assert sum(c["metrics"]["init_duration_ms"] is not None for c in api) == 1
+    assert len([c for s in xml if s.name == "backend-api" for c in s]) == 4
+    tree = ElementTree.parse(tmp_path / "r.xml")
+    cases = tree.getroot().findall("./testsuite[@name='backend-api']/testcase")
+    props = [{p.get("name"): p.get("value") for p in c.iter("property")} for c in cases]
+    assert all("lambda.max_memory_used_mb" in p for p in props)
+    assert sum("lambda.init_duration_ms" in p for p in props) == 1
 
 
 def test_broken_router_fails_and_the_log_scan_names_the_missing_module(tmp_path: Path) -> None:
