@@ -181,8 +181,12 @@ def _validate(args: argparse.Namespace) -> int:
     config = _load(args)
     print(f"OK   {config.path} ({len(config.environments)} environment(s))")
     suites = load_suites(find_suites(args.config, tuple(args.suites)))
-    for name in config.environments:
+    for name, env in config.environments.items():
         build_plan(config, name, suites)
+        if env.is_local:  # the template too: every problem with file and line, nothing run
+            found = _local_functions(config, env)
+            where = f" ({env.template})" if env.template else ""
+            print(f"OK   environment {name}{where}: {len(found)} local function(s)")
     for suite in suites:
         print(f"OK   {suite.path} ({len(suite.checks)} check(s))")
     return 0
@@ -263,11 +267,9 @@ def _schema(args: argparse.Namespace) -> int:
 
 def _local_functions(config: Config, env: Environment) -> dict[str, FunctionRef]:
     """The functions of a local environment (read from its template; nothing is started)."""
-    from smoke.local import start_local_runtime
+    from smoke.local import local_functions
 
-    base = Path(config.path).resolve().parent
-    with start_local_runtime(env, base_dir=base, log_dir=Path("reports") / "logs") as local:
-        return dict(local.functions)
+    return local_functions(env, base_dir=Path(config.path).resolve().parent)
 
 
 def _local(args: argparse.Namespace) -> int:

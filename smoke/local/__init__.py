@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from smoke.errors import ConfigError
-from smoke.local.function import LocalFunction
+from smoke.local.function import ACCOUNT_ID, LocalFunction
 from smoke.local.logs import LocalLogSource
 from smoke.local.template import (
     DEFAULT_MEMORY_MB,
@@ -33,7 +33,7 @@ from smoke.local.template import (
 from smoke.logscan import LogSource
 from smoke.model import Environment, FunctionRef, FunctionSpec
 
-__all__ = ["LocalRuntime", "serve_forever", "start_local_runtime"]
+__all__ = ["LocalRuntime", "local_functions", "serve_forever", "start_local_runtime"]
 
 DEFAULT_REGION = "us-east-1"
 
@@ -83,6 +83,45 @@ def _definition(
     )
 
 
+def _definitions(
+    env: Environment, template: Template | None, base_dir: Path
+) -> dict[str, FunctionDefinition]:
+    """Logical name -> definition, for every function of a local environment."""
+    region = env.region or DEFAULT_REGION
+    specs = dict(env.functions)
+    if template is not None and not specs:
+        specs = {
+            key: FunctionSpec(logical=key, resource=key)
+            for key, value in template.resources.items()
+            if isinstance(value, dict) and value.get("Type") in FUNCTION_TYPES
+        }
+    return {
+        logical: _definition(spec, template, base_dir, region) for logical, spec in specs.items()
+    }
+
+
+def local_functions(env: Environment, *, base_dir: Path) -> dict[str, FunctionRef]:
+    """The functions of a local environment, read from its template or specs.
+
+    Nothing is built or started: ``smoke validate`` and ``smoke discover`` use this to
+    check a template (file and line for every problem) without running anything.
+    """
+    template = read_template((base_dir / env.template).resolve()) if env.template else None
+    region = env.region or DEFAULT_REGION
+    return {
+        logical: FunctionRef(
+            logical=logical,
+            name=d.name,
+            arn=f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{d.name}",
+            runtime=d.runtime,
+            log_group=f"/aws/lambda/{d.name}",
+            timeout_s=d.timeout_s,
+            memory_mb=d.memory_mb,
+        )
+        for logical, d in _definitions(env, template, base_dir).items()
+    }
+
+
 class LocalRuntime:
     """Running local functions behind a loopback Invoke API. Close it (or use ``with``)."""
 
@@ -92,20 +131,12 @@ class LocalRuntime:
         self.log_dir = log_dir
         region = env.region or DEFAULT_REGION
         template = read_template((base_dir / env.template).resolve()) if env.template else None
-        specs = dict(env.functions)
-        if template is not None and not specs:
-            specs = {
-                key: FunctionSpec(logical=key, resource=key)
-                for key, value in template.resources.items()
-                if isinstance(value, dict) and value.get("Type") in FUNCTION_TYPES
-            }
         build_dir = (template.path.parent if template else base_dir) / "build" / "layers"
         self._by_name: dict[str, LocalFunction] = {}
         self.functions: dict[str, FunctionRef] = {}
         self.runtime_info: dict[str, dict[str, Any]] = {}
         try:
-            for logical, spec in specs.items():
-                definition = _definition(spec, template, base_dir, region)
+            for logical, definition in _definitions(env, template, base_dir).items():
                 function = self._by_name.get(definition.name)
                 if function is None:
                     function = LocalFunction(

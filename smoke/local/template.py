@@ -9,6 +9,7 @@ reported as ``template.yaml:12-18``.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ import yaml
 
 from smoke.errors import ConfigError
 from smoke.model import Location
+from smoke.yamlload import quote_lines
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -143,8 +145,18 @@ def read_template(path: Path) -> Template:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else 0
+        problem = str(exc.problem)
+        hint = ""
+        unknown = re.search(r"tag '(![^']*)'", problem)
+        if unknown and "constructor" in problem:
+            from smoke.suggest import valid_values
+
+            known = [f"!{t}" for t in _SHORT_TAGS]
+            problem = f"unknown tag {unknown.group(1)!r}"
+            hint = valid_values(unknown.group(1), known, "CloudFormation short-form tags")
         raise ConfigError(
-            f"template is not valid YAML/JSON: {exc.problem}", Location(str(path), line)
+            f"template is not valid YAML/JSON: {problem}", Location(str(path), line),
+            snippet=quote_lines(text, line), hint=hint,
         ) from None
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise ConfigError(

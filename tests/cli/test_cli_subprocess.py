@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import jsonschema
+import pytest
 from cli_support import HEALTHY_SUITE, REPO, REPORT_SCHEMA, ProjectFactory
 from junitparser import JUnitXml, Skipped
 
@@ -33,8 +34,10 @@ def test_python_m_smoke_runs_a_suite(project: ProjectFactory, tmp_path: Path) ->
     assert report["totals"]["passed"] == 3
 
 
-def test_sigint_mid_run_exits_130_with_complete_reports(project: ProjectFactory,
-                                                        tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)],
+                         ids=["SIGINT", "SIGTERM"])
+def test_a_signal_mid_run_exits_with_complete_reports(project: ProjectFactory, tmp_path: Path,
+                                                      signum: signal.Signals, code: int) -> None:
     checks = "".join(f"  - name: slow {i:02d}\n    get: /slow?ms=400\n" for i in range(12))
     config = project({"slow": "suite: slow\nfunction: api\nchecks:\n" + checks})
     json_path, junit_path = tmp_path / "out" / "r.json", tmp_path / "out" / "r.xml"
@@ -51,13 +54,13 @@ def test_sigint_mid_run_exits_130_with_complete_reports(project: ProjectFactory,
         seen.append(line)
         if line.startswith("PASS"):
             break
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, (seen, out, err)
+    assert proc.returncode == code, (seen, out, err)
     report = json.loads(json_path.read_text())
     jsonschema.validate(report, json.loads(REPORT_SCHEMA.read_text()))
-    assert report["run"]["interrupted"] == "SIGINT"
-    assert report["run"]["exit_code"] == 130
+    assert report["run"]["interrupted"] == signum.name
+    assert report["run"]["exit_code"] == code
     outcomes = [c["outcome"] for c in report["checks"]]
     assert len(outcomes) == 12
     assert outcomes.count("passed") >= 1
@@ -69,7 +72,7 @@ def test_sigint_mid_run_exits_130_with_complete_reports(project: ProjectFactory,
     cases = [c for s in xml for c in s]
     assert len(cases) == 12
     assert sum(1 for c in cases if c.result and isinstance(c.result[0], Skipped)) == len(not_run)
-    assert "interrupted: SIGINT" in out
+    assert f"interrupted: {signum.name}" in out
 
 
 def _imported_after(args: list[str], tmp_path: Path) -> set[str]:
