@@ -25,7 +25,7 @@ from smoke.logscan import LogEvent
 from smoke.model import Check, CheckResult, Config, Environment, FunctionRef, Outcome, ScanResult
 from smoke.pytest_shared import ProcessInfo, SharedDir
 from smoke.redact import Redactor
-from smoke.runner import connect, request_ids_of, scan_run
+from smoke.runner import connect, request_ids_of, scan_refs, scan_run
 
 if TYPE_CHECKING:
     from smoke.logscan import LogSource
@@ -167,7 +167,9 @@ class SmokeSession:
                   for name in logical if name not in functions]
         if unfinished:
             errors.append(f"{unfinished} check(s) had not finished when the log scan started")
-        refs = [functions[name] for name in sorted(set(logical)) if name in functions]
+        wanted = {name: functions[name] for name in set(logical) if name in functions}
+        results = self.shared.results()
+        refs = scan_refs(wanted, results)
         if not refs:
             return ScanResult(errors=tuple(errors))
         started = min(i.started_at for i in infos)
@@ -179,7 +181,7 @@ class SmokeSession:
 
             source = CloudWatchSource(self.env)
         scan = scan_run(self.env, refs, source, started=started,
-                        request_ids=request_ids_of(self.shared.results()),
+                        request_ids=request_ids_of(results),
                         wait_s=self.settings.log_wait_s)
         if errors:
             scan = replace(scan, errors=(*scan.errors, *errors))

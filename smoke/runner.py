@@ -263,8 +263,7 @@ class Runner:
                 if not opts.log_scan:
                     scan = ScanResult(skipped=True)
                 elif not aborted and not self.stop.is_set():
-                    used = sorted({c.function for c in plan.checks if c.function in functions})
-                    scan = scan_run(env, [functions[n] for n in used], conn.log_source(),
+                    scan = scan_run(env, scan_refs(functions, results), conn.log_source(),
                                     started=started, request_ids=request_ids_of(results),
                                     wait_s=opts.log_wait_s)
                     results = attach_findings(results, scan)
@@ -346,6 +345,30 @@ def scan_run(
         return ScanResult(errors=(str(exc),))
     except Exception as exc:  # a scan that did not happen is never a clean scan
         return ScanResult(errors=(f"log scan crashed: {type(exc).__name__}: {exc}",))
+
+
+def scan_refs(
+    functions: Mapping[str, FunctionRef], results: Sequence[CheckResult]
+) -> list[FunctionRef]:
+    """The functions to scan, each pinned to the version that actually ran.
+
+    With an alias (``qualifier: live``) any version may have run; the invocations'
+    ``X-Amz-Executed-Version`` says which, so the scan reads only that version's streams.
+    """
+    versions: dict[str, set[str]] = {}
+    for r in results:
+        if r.exchange is not None and r.exchange.executed_version:
+            versions.setdefault(r.check.function, set()).add(r.exchange.executed_version)
+    refs = []
+    for logical in sorted(functions):
+        ref = functions[logical]
+        ran = versions.get(logical, set())
+        if ref.qualifier and not ref.qualifier.isdigit() and len(ran) == 1:
+            (version,) = ran
+            if version.isdigit():
+                ref = replace(ref, qualifier=version)
+        refs.append(ref)
+    return refs
 
 
 def request_ids_of(results: Sequence[CheckResult]) -> dict[str, str]:

@@ -45,3 +45,26 @@ def test_signal_handlers_set_stop_and_are_restored() -> None:
         assert stop.wait(1.0)
         assert signals.received == "SIGTERM"
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_scan_refs_pin_an_alias_to_the_version_that_ran() -> None:
+    from smoke.model import Check, CheckResult, Exchange, Expect, FunctionRef, Outcome, Request
+    from smoke.runner import scan_refs
+
+    def result(function: str, version: str | None) -> CheckResult:
+        check = Check("s", f"{function}-{version}", function, "raw", Request(), Expect())
+        ex = Exchange(check.id, "invoke", function, {}, 0.0, 1.0, executed_version=version)
+        return CheckResult(check, Outcome.PASSED, ex)
+
+    functions = {
+        "api": FunctionRef("api", "api-fn", qualifier="live"),
+        "mixed": FunctionRef("mixed", "mixed-fn", qualifier="live"),
+        "pinned": FunctionRef("pinned", "pinned-fn", qualifier="3"),
+        "latest": FunctionRef("latest", "latest-fn"),
+    }
+    results = [result("api", "7"), result("api", "7"), result("mixed", "4"),
+               result("mixed", "5"), result("pinned", "3"), result("latest", "$LATEST")]
+    refs = {r.logical: r.qualifier for r in scan_refs(functions, results)}
+    # one version ran behind the alias: only its streams; two ran (a deploy
+    # mid-run): every stream of the alias; explicit versions and $LATEST untouched
+    assert refs == {"api": "7", "mixed": "live", "pinned": "3", "latest": None}
