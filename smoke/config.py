@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from smoke.errors import ConfigError
+from smoke.interpolate import interpolate
 from smoke.model import Config, Environment, FunctionSpec, LayerSpec, Location, LogRule
 from smoke.schema import validate
-from smoke.yamlload import interpolate, load_yaml_text, node_location, quote_lines
+from smoke.yamlload import load_yaml_text, node_location, quote_lines
 
 CONFIG_FILE = "smoke.yaml"
 WAYS = "name | stack + resource | prefix (+ tags) | resource (with template) | handler + code"

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import platform
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +41,7 @@ from smoke.run_events import (
     RunStarted,
     ScanFinished,
 )
+from smoke.signals import SIGNAL_EXIT, Signals
 
 if TYPE_CHECKING:
     from smoke.logscan import LogSource
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 
 DEFAULT_LOG_WAIT_S = 10.0
 CLOCK_SKEW_S = 5.0  # the log window starts this long before the run (CloudWatch)
-SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
 
 
 @dataclass(frozen=True)
@@ -116,32 +115,6 @@ def exit_code_for(results: Sequence[CheckResult], scan: ScanResult | None) -> in
     return 0
 
 
-class _Signals:
-    """SIGINT/SIGTERM set ``stop``; a second signal gives up at once (KeyboardInterrupt)."""
-
-    def __init__(self, stop: threading.Event) -> None:
-        self.stop = stop
-        self.received: str | None = None
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        if self.stop.is_set():
-            raise KeyboardInterrupt
-        self.received = signal.Signals(signum).name
-        self.stop.set()
-
-    @contextlib.contextmanager
-    def installed(self, enabled: bool) -> Iterator[None]:
-        if not enabled or threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for s, handler in previous.items():
-                signal.signal(s, handler)
-
-
 class Runner:
     def __init__(
         self,
@@ -155,7 +128,7 @@ class Runner:
         self.handlers = list(handlers)
         self.redactor = redactor or Redactor()
         self.stop = stop or threading.Event()
-        self._signals = _Signals(self.stop)
+        self._signals = Signals(self.stop)
         self._lock = threading.Lock()
 
     def emit(self, event: RunEvent) -> None:

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from smoke.errors import ConfigError
+from smoke.interpolate import interpolate
 from smoke.model import Authorizer, Check, Expect, Location, Request, StatusExpectation, Suite
 from smoke.schema import validate
 from smoke.yamlload import (
-    interpolate,
     key_location,
     load_yaml_text,
     node_location,

@@ -4,7 +4,8 @@ import signal
 import threading
 
 from smoke.model import Check, CheckResult, Expect, Finding, Outcome, Request, ScanResult
-from smoke.runner import _Signals, attach_findings, exit_code_for
+from smoke.runner import attach_findings, exit_code_for
+from smoke.signals import Signals
 
 
 def result(name: str, outcome: Outcome) -> CheckResult:
@@ -39,7 +40,7 @@ def test_findings_are_attached_by_check_id() -> None:
 def test_signal_handlers_set_stop_and_are_restored() -> None:
     before = signal.getsignal(signal.SIGTERM)
     stop = threading.Event()
-    signals = _Signals(stop)
+    signals = Signals(stop)
     with signals.installed(True):
         signal.raise_signal(signal.SIGTERM)
         assert stop.wait(1.0)

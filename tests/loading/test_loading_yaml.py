@@ -4,12 +4,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import config_error
+from smoke.interpolate import interpolate
 from smoke.model import Location
 from smoke.yamlload import (
     MAX_BYTES,
     MarkedDict,
     MarkedList,
-    interpolate,
     key_location,
     load_yaml,
     node_location,
