@@ -131,6 +131,7 @@ class Suite:
     tags: tuple[str, ...] = ()
     location: Location = Location("<unknown>")
     secrets: frozenset[str] = frozenset()  # values read through ${VAR}: never shown
+    unset_vars: tuple[str, ...] = ()  # ${VAR}s left unset (loaded with require_env=False)
 
 
 # --------------------------------------------------------------------- environments
@@ -207,6 +208,7 @@ class Config:
     path: str
     environments: Mapping[str, Environment]
     secrets: frozenset[str] = frozenset()  # every value read through ${VAR}
+    unset_vars: tuple[str, ...] = ()  # ${VAR}s left unset (loaded with require_env=False)
 
 
 # ---------------------------------------------------------------------- discovery
