@@ -1,3 +1,3 @@
-from smoke.cli import main
+from smoke.cli import run_main
 
-raise SystemExit(main())
+run_main()

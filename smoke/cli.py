@@ -9,8 +9,11 @@ mistakes.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +24,9 @@ if TYPE_CHECKING:
     from smoke.model import Config, Environment, FunctionRef
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+_INTERRUPTED = threading.Event()  # the last run was cut short (signal or deadline)
 
 
 def parse_duration(text: str) -> float:
@@ -113,8 +119,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Arguments; suite names may also come after options (``run prod --tag x api.yaml``)."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        if hasattr(args, "suites") and not any(e.startswith("-") for e in extra):
+            args.suites = [*args.suites, *extra]
+        else:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     from smoke.errors import SmokeError
 
     try:
@@ -126,6 +144,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("smoke: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `smoke run prod | head`: the reader left; reports are written
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - nothing more to print
+        return 1
+    except OSError as exc:  # a file smoke had to read or write: one line, never a traceback
+        print(f"smoke: {exc}", file=sys.stderr)
+        return 3
+
+
+def run_main() -> None:
+    """The console script: ``main()``, then exit at once after an interrupted run.
+
+    An interrupted run (Ctrl-C, SIGTERM, --deadline) has written its reports and closed
+    the transport and local runtime; a check still stuck in I/O must not hold the exit.
+    """
+    code = main()
+    if code in (130, 143) or _INTERRUPTED.is_set():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 # ------------------------------------------------------------------------ commands
@@ -138,8 +177,8 @@ def _run(args: argparse.Namespace) -> int:
     from smoke.runner import Runner, RunOptions
 
     env = args.environment
-    json_path = args.json or Path("reports") / f"smoke-{env}.json"
-    junit_path = args.junit or Path("reports") / f"smoke-{env}.xml"
+    json_path = _report_path(args.json, f"smoke-{env}.json")
+    junit_path = _report_path(args.junit, f"smoke-{env}.xml")
     redactor = Redactor()
     handlers = build_reporters(
         redactor, json_path=json_path, junit_path=junit_path, console=sys.stdout,
@@ -152,9 +191,20 @@ def _run(args: argparse.Namespace) -> int:
         log_dir=str(Path(json_path).parent / "logs"),
     )
     outcome = Runner(options, handlers, redactor=redactor).run()
+    if outcome.interrupted:
+        _INTERRUPTED.set()
     if outcome.message:
         print(f"smoke: {outcome.message}", file=sys.stderr)
     return outcome.exit_code
+
+
+def _report_path(given: Path | None, name: str) -> Path:
+    """``--json PATH``; a directory (existing, or written with a trailing /) gets ``name``."""
+    if given is None:
+        return Path("reports") / name
+    if given.is_dir() or str(given).endswith(("/", os.sep)):
+        return given / name
+    return given
 
 
 def _load(args: argparse.Namespace) -> Config:

@@ -130,6 +130,7 @@ class Runner:
         self.stop = stop or threading.Event()
         self._signals = Signals(self.stop)
         self._lock = threading.Lock()
+        self._stack = contextlib.ExitStack()  # what connect() opened; closed after the reports
 
     def emit(self, event: RunEvent) -> None:
         with self._lock:
@@ -137,20 +138,35 @@ class Runner:
                 handler.handle_event(event)
 
     def run(self) -> RunOutcome:
+        """The run; reports are written (``shutdown``) before anything is closed.
+
+        Closing the transport and the local runtime comes last, so an interrupted run
+        has complete reports on disk even if a check is still stuck in I/O.
+        """
         for handler in self.handlers:
             handler.start()
         try:
             with self._signals.installed(self.options.handle_signals):
                 return self._run()
         finally:
-            problems: list[str] = []
-            for handler in self.handlers:
-                try:
-                    handler.shutdown()
-                except OSError as exc:
-                    problems.append(f"could not write a report: {exc}")
+            try:
+                problems = self._shutdown_handlers()
+            finally:
+                self._stack.close()
             if problems:
                 raise HarnessError("; ".join(problems))
+
+    def _shutdown_handlers(self) -> list[str]:
+        """Shut every handler down; a report that could not be written is never silent."""
+        problems: list[str] = []
+        for handler in self.handlers:
+            if problems and hasattr(handler, "report_problems"):
+                handler.report_problems = list(problems)  # the console says so, exit 3
+            try:
+                handler.shutdown()
+            except OSError as exc:
+                problems.append(f"could not write a report: {exc}")
+        return problems
 
     def _finish(
         self, env: str, checks: Sequence[CheckResult], scan: ScanResult | None, started: float,
@@ -207,50 +223,50 @@ class Runner:
             lines += [f"  {c.id} ({c.location}): {why}" for c, why in refused]
             return self._finish(env.name, results, None, started, 2, "\n".join(lines), {})
 
-        with contextlib.ExitStack() as stack:
-            base = Path(config.path).resolve().parent
-            log_dir = Path(opts.log_dir) if opts.log_dir else base / "reports" / "logs"
-            try:
-                conn = connect(config, env, [c.function for c in plan.checks], stack,
-                               log_dir=log_dir, http_timeout_s=opts.http_timeout_s)
-            except SmokeError as exc:
-                self.emit(RunStarted(env.name, plan.checks, started, {}, meta))
-                results = self._not_run(plan.checks, f"not run: {exc}")
-                return self._finish(env.name, results, None, started, exc.exit_code, str(exc), {})
-            transport, functions = conn.transport, conn.functions
-            if conn.runtime_info:
-                meta["local_runtime"] = conn.runtime_info
-            self.emit(RunStarted(env.name, plan.checks, started, functions, meta))
-            message = None
-            aborted = False
-            try:
-                results = run_checks(
-                    plan.checks, transport, functions, self.handlers,
-                    concurrency=opts.concurrency or DEFAULT_CONCURRENCY,
-                    deadline_s=opts.deadline_s, stop=self.stop,
-                )
-            except RunAborted as exc:
-                results, message, aborted = exc.results, f"the run stopped: {exc}", True
-            scan: ScanResult | None = None
-            if conn.log_source is not None:
-                if not opts.log_scan:
-                    scan = ScanResult(skipped=True)
-                elif not aborted and not self.stop.is_set():
-                    scan = scan_run(env, scan_refs(functions, results), conn.log_source(),
-                                    started=started, request_ids=request_ids_of(results),
-                                    wait_s=opts.log_wait_s)
-                    results = attach_findings(results, scan)
-                if scan is not None:
-                    self.emit(ScanFinished(scan))
-            interrupted = None
-            if any(r.outcome is Outcome.NOT_RUN for r in results) and opts.deadline_s is not None:
-                interrupted = "deadline"
-                message = message or f"the deadline of {opts.deadline_s:g}s passed; some checks did not run"
-            code = 3 if aborted else exit_code_for(results, scan)
-            if scan is not None and scan.errors and not message:
-                message = "THE LOG SCAN COULD NOT RUN: " + "; ".join(scan.errors)
-            return self._finish(env.name, results, scan, started, code, message, functions,
-                                interrupted)
+        stack = self._stack
+        base = Path(config.path).resolve().parent
+        log_dir = Path(opts.log_dir) if opts.log_dir else base / "reports" / "logs"
+        try:
+            conn = connect(config, env, [c.function for c in plan.checks], stack,
+                           log_dir=log_dir, http_timeout_s=opts.http_timeout_s)
+        except SmokeError as exc:
+            self.emit(RunStarted(env.name, plan.checks, started, {}, meta))
+            results = self._not_run(plan.checks, f"not run: {exc}")
+            return self._finish(env.name, results, None, started, exc.exit_code, str(exc), {})
+        transport, functions = conn.transport, conn.functions
+        if conn.runtime_info:
+            meta["local_runtime"] = conn.runtime_info
+        self.emit(RunStarted(env.name, plan.checks, started, functions, meta))
+        message = None
+        aborted = False
+        try:
+            results = run_checks(
+                plan.checks, transport, functions, self.handlers,
+                concurrency=opts.concurrency or DEFAULT_CONCURRENCY,
+                deadline_s=opts.deadline_s, stop=self.stop,
+            )
+        except RunAborted as exc:
+            results, message, aborted = exc.results, f"the run stopped: {exc}", True
+        scan: ScanResult | None = None
+        if conn.log_source is not None:
+            if not opts.log_scan:
+                scan = ScanResult(skipped=True)
+            elif not aborted and not self.stop.is_set():
+                scan = scan_run(env, scan_refs(functions, results), conn.log_source(),
+                                started=started, request_ids=request_ids_of(results),
+                                wait_s=opts.log_wait_s)
+                results = attach_findings(results, scan)
+            if scan is not None:
+                self.emit(ScanFinished(scan))
+        interrupted = None
+        if any(r.outcome is Outcome.NOT_RUN for r in results) and opts.deadline_s is not None:
+            interrupted = "deadline"
+            message = message or f"the deadline of {opts.deadline_s:g}s passed; some checks did not run"
+        code = 3 if aborted else exit_code_for(results, scan)
+        if scan is not None and scan.errors and not message:
+            message = "THE LOG SCAN COULD NOT RUN: " + "; ".join(scan.errors)
+        return self._finish(env.name, results, scan, started, code, message, functions,
+                            interrupted)
 
 
 
@@ -284,7 +300,10 @@ def connect(
         from smoke.local import start_local_runtime
 
         base = Path(config.path).resolve().parent
-        runtime = start_local_runtime(env, base_dir=base, log_dir=log_dir)
+        try:
+            runtime = start_local_runtime(env, base_dir=base, log_dir=log_dir)
+        except OSError as exc:  # e.g. the log directory cannot be created
+            raise HarnessError(f"cannot start the local runtime: {exc}") from exc
         stack.callback(runtime.close)
         transport = InvokeTransport(env, endpoint_url=runtime.endpoint_url)
         stack.callback(transport.close)

@@ -48,10 +48,17 @@ class ConsoleReporter:
         self._bad = 0
         self._finished: RunFinished | None = None
         self._started: RunStarted | None = None
+        self._gone = False  # the reader of our output went away
+        self.report_problems: list[str] = []  # set by the runner: reports not written
 
     def _print(self, text: str = "") -> None:
-        self.stream.write(self.redactor.text(text) + "\n")
-        self.stream.flush()
+        if self._gone:
+            return
+        try:
+            self.stream.write(self.redactor.text(text) + "\n")
+            self.stream.flush()
+        except BrokenPipeError:  # `smoke run prod | head`: the run and its reports go on
+            self._gone = True
 
     def start(self) -> None:
         pass
@@ -146,8 +153,10 @@ class ConsoleReporter:
             head += f" (interrupted: {finished.interrupted})"
         lines.append(head)
         for path in self.report_paths:
-            lines.append(f"report: {path}")
-        lines.append(f"exit code {finished.exit_code}")
+            if not any(str(path) in problem for problem in self.report_problems):
+                lines.append(f"report: {path}")
+        lines += [f"REPORT NOT WRITTEN: {problem}" for problem in self.report_problems]
+        lines.append(f"exit code {3 if self.report_problems else finished.exit_code}")
         return lines
 
     def shutdown(self) -> None:
