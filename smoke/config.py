@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from smoke.errors import ConfigError
-from smoke.interpolate import interpolate
+from smoke.interpolate import has_placeholder, interpolate
 from smoke.model import Config, Environment, FunctionSpec, LayerSpec, Location, LogRule
 from smoke.schema import validate
 from smoke.yamlload import load_yaml_text, node_location, quote_lines
@@ -22,6 +22,7 @@ from smoke.yamlload import load_yaml_text, node_location, quote_lines
 CONFIG_FILE = "smoke.yaml"
 WAYS = "name | stack + resource | prefix (+ tags) | resource (with template) | handler + code"
 LOCAL_KEYS = ("runtime", "layers", "environment", "timeout", "memory")
+_URL_HINT = "Write the full address, e.g. https://api.example.com or http://127.0.0.1:3001."
 _EXAMPLE = """\
 environments:
   prod:
@@ -30,8 +31,14 @@ environments:
       api: {name: my-api-function}"""
 
 
-def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Config:
-    """Read, validate and build smoke.yaml; ``env`` defaults to os.environ."""
+def load_config(
+    path: str | Path, env: Mapping[str, str] | None = None, *, require_env: bool = True
+) -> Config:
+    """Read, validate and build smoke.yaml; ``env`` defaults to os.environ.
+
+    With ``require_env=False`` an unset ``${VAR}`` reads as ``<unset:VAR>`` and is
+    listed in ``Config.unset_vars`` instead of being a ConfigError.
+    """
     file = str(path)
     if not Path(path).exists():
         raise ConfigError(
@@ -41,14 +48,21 @@ def load_config(path: str | Path, env: Mapping[str, str] | None = None) -> Confi
             "or point to it with --config PATH.",
         )
     data, text = load_yaml_text(path)
-    secrets = interpolate(data, os.environ if env is None else env, file, text)
+    unset: list[str] = []
+    env = os.environ if env is None else env
+    secrets = interpolate(data, env, file, text, require_env=require_env, unset=unset)
     validate(data, "config", file, text, secrets)
     builder = _ConfigBuilder(file, text, Path(path).resolve().parent)
     environments = {
         name: builder.environment(name, data["environments"], secrets)
         for name in data["environments"]
     }
-    return Config(path=file, environments=environments, secrets=frozenset(secrets))
+    return Config(
+        path=file,
+        environments=environments,
+        secrets=frozenset(secrets),
+        unset_vars=tuple(unset),
+    )
 
 
 class _ConfigBuilder:
@@ -71,6 +85,9 @@ class _ConfigBuilder:
                 node_location(data, "via", self.file),
                 hint="Add `base_url: https://...` (the API's address), or use `via: invoke`.",
             )
+        for key in ("base_url", "endpoint_url"):
+            if key in data:
+                self.url(data, key)
         template = data.get("template")
         functions = {
             logical: self.function(name, logical, data["functions"], template is not None)
@@ -94,6 +111,27 @@ class _ConfigBuilder:
             secrets=tuple(dict.fromkeys([*listed, *used])),
             location=loc,
         )
+
+    def url(self, data: Any, key: str) -> None:
+        """``base_url`` and ``endpoint_url`` must be http(s) URLs with a host."""
+        from urllib.parse import urlsplit
+
+        value = str(data[key]).strip()
+        if has_placeholder(value):
+            return
+        loc = node_location(data, key, self.file)
+        if "://" not in value:
+            host = value.split("/", 1)[0].split(":", 1)[0]
+            local = host in ("localhost", "") or host.replace(".", "").isdigit()
+            guess = f"{'http' if local else 'https'}://{value.lstrip('/')}"
+            raise self.error(f"{key} needs a scheme: {guess}?", loc, hint=_URL_HINT)
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https"):
+            raise self.error(
+                f"{key} must be an http:// or https:// URL; got {parts.scheme}://", loc, _URL_HINT
+            )
+        if not parts.hostname:
+            raise self.error(f"{key} has no host: {value!r}", loc, _URL_HINT)
 
     def function(self, env: str, logical: str, parent: Any, has_template: bool) -> FunctionSpec:
         data = parent[logical]

@@ -3,78 +3,138 @@
 Every string value may say ``${NAME}`` (the environment variable NAME) or
 ``${NAME:-default}``; ``$${`` writes a literal ``${``. Values read from the
 environment are secrets: the loaders record them so no output ever shows them.
+
+With ``require_env=False`` (``smoke validate`` in a lint step without secrets) an
+unset variable without a default becomes the placeholder ``<unset:NAME>`` and its
+name is collected instead of being an error.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from smoke.errors import ConfigError
 from smoke.model import Location
 from smoke.yamlload import node_location, quote_lines
 
-_REFERENCE = re.compile(r"\$(\$?)\{([^}]*)\}")
+_REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+PLACEHOLDER_PREFIX = "<unset:"
 
 
-def interpolate(data: Any, env: Mapping[str, str], file: str, text: str = "") -> set[str]:
+def placeholder(name: str) -> str:
+    """What an unset variable reads as when the environment is not required."""
+    return f"{PLACEHOLDER_PREFIX}{name}>"
+
+
+def has_placeholder(value: Any) -> bool:
+    """Whether ``value`` is a string holding an unset variable's placeholder."""
+    return isinstance(value, str) and PLACEHOLDER_PREFIX in value
+
+
+def interpolate(
+    data: Any,
+    env: Mapping[str, str],
+    file: str,
+    text: str = "",
+    *,
+    require_env: bool = True,
+    unset: list[str] | None = None,
+) -> set[str]:
     """Replace ``${NAME}`` / ``${NAME:-default}`` in every string value, in place.
 
     ``$${`` writes a literal ``${``. Returns the values read from ``env`` (secrets).
-    An unset variable without a default is a ConfigError at the value's line.
+    An unset variable without a default is a ConfigError at the value's line, or,
+    with ``require_env=False``, the placeholder ``<unset:NAME>`` (its name is
+    appended to ``unset``, once). An unterminated ``${`` is always a ConfigError.
     """
     secrets: set[str] = set()
-    stack: list[Any] = [data] if isinstance(data, (dict, list)) else []
-    seen: set[int] = set()
-    while stack:
-        container = stack.pop()
-        if id(container) in seen:
-            continue
-        seen.add(id(container))
-        keys: Iterable[Any] = (
-            list(container) if isinstance(container, dict) else range(len(container))
-        )
-        for key in keys:
-            value = container[key]
-            if isinstance(value, (dict, list)):
-                stack.append(value)
-            elif isinstance(value, str) and "${" in value:
-                loc = node_location(container, key, file)
-                container[key] = _substitute(value, env, loc, text, secrets)
+    missing = unset if unset is not None else []
+    for container, key in _strings_in_file_order(data):
+        value = container[key]
+        if "${" in value:
+            loc = node_location(container, key, file)
+            found = _Substitution(env, loc, text, secrets, missing, require_env)
+            container[key] = found.apply(value)
     return secrets
 
 
-def _substitute(
-    value: str, env: Mapping[str, str], loc: Location, text: str, secrets: set[str]
-) -> str:
-    def replace(match: re.Match[str]) -> str:
-        if match.group(1):
-            return "${" + match.group(2) + "}"
-        name, has_default, default = match.group(2).partition(":-")
+def _strings_in_file_order(data: Any) -> Iterator[tuple[Any, Any]]:
+    """(container, key) of every string value, depth first, in the order written."""
+    if not isinstance(data, (dict, list)):
+        return
+    seen = {id(data)}
+    stack: list[Iterator[tuple[Any, Any]]] = [_entries(data)]
+    while stack:
+        for container, key in stack[-1]:
+            value = container[key]
+            if isinstance(value, str):
+                yield container, key
+            elif isinstance(value, (dict, list)) and id(value) not in seen:
+                seen.add(id(value))
+                stack.append(_entries(value))
+                break
+        else:
+            stack.pop()
+
+
+def _entries(container: Any) -> Iterator[tuple[Any, Any]]:
+    keys: Iterable[Any] = list(container) if isinstance(container, dict) else range(len(container))
+    return ((container, key) for key in keys)
+
+
+class _Substitution:
+    def __init__(
+        self,
+        env: Mapping[str, str],
+        loc: Location,
+        text: str,
+        secrets: set[str],
+        unset: list[str],
+        require_env: bool,
+    ) -> None:
+        self.env, self.loc, self.text = env, loc, text
+        self.secrets, self.unset, self.require_env = secrets, unset, require_env
+
+    def error(self, message: str, hint: str) -> ConfigError:
+        snippet = quote_lines(self.text, self.loc.line, self.loc.end_line)
+        return ConfigError(message, self.loc, snippet, hint)
+
+    def apply(self, value: str) -> str:
+        return _REFERENCE.sub(self.replace, value)
+
+    def replace(self, match: re.Match[str]) -> str:
+        whole = match.group(0)
+        if whole == "$${":
+            return "${"
+        if match.group(1) is None:
+            rest = match.string[match.start() :]
+            shown = rest if len(rest) <= 30 else rest[:27] + "..."
+            raise self.error(
+                f"unterminated ${{...}} in {shown!r}: no closing }}",
+                "Close the reference: ${NAME}; write $${ for a literal ${.",
+            )
+        name, has_default, default = match.group(1).partition(":-")
         if not _NAME.fullmatch(name):
-            raise ConfigError(
-                f"invalid variable reference {match.group(0)!r}",
-                loc,
-                quote_lines(text, loc.line, loc.end_line),
-                hint="Write ${NAME} or ${NAME:-default}; NAME is letters, digits and _; "
+            raise self.error(
+                f"invalid variable reference {whole!r}",
+                "Write ${NAME} or ${NAME:-default}; NAME is letters, digits and _; "
                 "write $${ for a literal ${.",
             )
-        if name in env:
-            found = env[name]
+        if name in self.env:
+            found = self.env[name]
             if found:
-                secrets.add(found)
+                self.secrets.add(found)
             return found
         if has_default:
             return default
-        raise ConfigError(
+        if not self.require_env:
+            if name not in self.unset:
+                self.unset.append(name)
+            return placeholder(name)
+        raise self.error(
             f"the environment variable {name} is not set",
-            loc,
-            quote_lines(text, loc.line, loc.end_line),
-            hint=f"Set {name} before running smoke, or give a default: ${{{name}:-value}}.",
+            f"Set {name} before running smoke, or give a default: ${{{name}:-value}}.",
         )
-
-    return _REFERENCE.sub(replace, value)
-
-

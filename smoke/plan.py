@@ -69,12 +69,21 @@ def find_suites(config_path: str | Path, names: Sequence[str] = ()) -> list[Path
     return list(dict.fromkeys(found))
 
 
-def load_suites(paths: Iterable[str | Path], env: Mapping[str, str] | None = None) -> list[Suite]:
-    """Load each suite; two suites may not share a name (check ids would collide)."""
+def load_suites(
+    paths: Iterable[str | Path],
+    env: Mapping[str, str] | None = None,
+    *,
+    require_env: bool = True,
+) -> list[Suite]:
+    """Load each suite; two suites may not share a name (check ids would collide).
+
+    With ``require_env=False`` unset ``${VAR}``s become placeholders; each suite
+    lists its own in ``Suite.unset_vars`` (see ``unset_vars(suites)``).
+    """
     suites: list[Suite] = []
     seen: dict[str, Suite] = {}
     for path in paths:
-        suite = load_suite(path, env)
+        suite = load_suite(path, env, require_env=require_env)
         if suite.name in seen:
             first = seen[suite.name]
             raise ConfigError(
@@ -86,6 +95,16 @@ def load_suites(paths: Iterable[str | Path], env: Mapping[str, str] | None = Non
         seen[suite.name] = suite
         suites.append(suite)
     return suites
+
+
+def unset_vars(*loaded: Suite | Config | Iterable[Suite]) -> tuple[str, ...]:
+    """The unset ``${VAR}`` names of suites and configs, in order, each once."""
+    names: list[str] = []
+    for item in loaded:
+        group = [item] if isinstance(item, (Suite, Config)) else list(item)
+        for one in group:
+            names.extend(one.unset_vars)
+    return tuple(dict.fromkeys(names))
 
 
 def build_plan(

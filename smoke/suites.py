@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from smoke.errors import ConfigError
-from smoke.interpolate import interpolate
+from smoke.interpolate import has_placeholder, interpolate
 from smoke.model import Authorizer, Check, Expect, Location, Request, StatusExpectation, Suite
 from smoke.schema import validate
 from smoke.yamlload import (
@@ -36,11 +36,19 @@ HTTP_ONLY_KEYS = (
 BODY_KEYS = ("json", "body", "body_base64")
 
 
-def load_suite(path: str | Path, env: Mapping[str, str] | None = None) -> Suite:
-    """Read, validate and build the suite at ``path``; ``env`` defaults to os.environ."""
+def load_suite(
+    path: str | Path, env: Mapping[str, str] | None = None, *, require_env: bool = True
+) -> Suite:
+    """Read, validate and build the suite at ``path``; ``env`` defaults to os.environ.
+
+    With ``require_env=False`` an unset ``${VAR}`` reads as ``<unset:VAR>`` and is
+    listed in ``Suite.unset_vars`` instead of being a ConfigError.
+    """
     file = str(path)
     data, text = load_yaml_text(path)
-    secrets = interpolate(data, os.environ if env is None else env, file, text)
+    unset: list[str] = []
+    env = os.environ if env is None else env
+    secrets = interpolate(data, env, file, text, require_env=require_env, unset=unset)
     validate(data, "suite", file, text, secrets)
     builder = _SuiteBuilder(file, text, data)
     checks = tuple(builder.check(item, i) for i, item in enumerate(data["checks"]))
@@ -53,14 +61,15 @@ def load_suite(path: str | Path, env: Mapping[str, str] | None = None) -> Suite:
         tags=tuple(data.get("tags", ())),
         location=node_location(data, "suite", file),
         secrets=frozenset(secrets),
+        unset_vars=tuple(unset),
     )
 
 
 def parse_status(value: Any) -> StatusExpectation:
-    """200 / [401, 307] / "2xx" / ["2xx", 404] (already schema-valid)."""
+    """200 / [401, 307] / "2xx" / ["2xx", 404] / "200" (already schema-valid)."""
     items = value if isinstance(value, list) else [value]
-    codes = frozenset(int(v) for v in items if not isinstance(v, str))
-    classes = frozenset(int(v[0]) for v in items if isinstance(v, str))
+    codes = frozenset(int(v) for v in items if not isinstance(v, str) or v.isdigit())
+    classes = frozenset(int(v[0]) for v in items if isinstance(v, str) and not v.isdigit())
     return StatusExpectation(codes=codes, classes=classes)
 
 
@@ -179,15 +188,33 @@ class _SuiteBuilder:
                     node_location(item, "path", self.file),
                     hint=f"Write `{shorthands}: PATH` alone, or `method:` with `path:`.",
                 )
-            return shorthands.upper(), item[shorthands]
+            return shorthands.upper(), self.path(item, shorthands, name)
         if shorthands == "method" and "path" in item:
-            return str(item["method"]).upper(), item["path"]
+            return str(item["method"]).upper(), self.path(item, "path", name)
         missing = "path" if shorthands == "method" else "method"
         raise self.error(
             f"check {name!r} has no request {missing}",
             loc,
             hint="Write e.g. `get: /health`, or `method: POST` with `path: /items`; "
             "a check with `event: raw` sends `payload:` instead.",
+        )
+
+    def path(self, item: Any, key: str, name: str) -> str:
+        """The request path, which must start with ``/`` (``get: health`` is a mistake)."""
+        path = str(item[key])
+        if path.startswith("/") or has_placeholder(path):
+            return path
+        if "://" in path:
+            hint = (
+                "Give the path alone, e.g. `get: /health`; the address comes from smoke.yaml "
+                "(the function, or `base_url` with `via: http`)."
+            )
+        else:
+            hint = f"did you mean '/{path.lstrip()}'?"
+        raise self.error(
+            f"check {name!r}: the request path must start with '/'; got {path!r}",
+            node_location(item, key, self.file),
+            hint=hint,
         )
 
     def only_one(self, item: Any, keys: tuple[str, ...], name: str, what: str) -> str | None:

@@ -285,16 +285,7 @@ def load_yaml_text(path: str | Path) -> tuple[Any, str]:
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        problem = exc.problem or "invalid YAML"
-        if exc.context and exc.context_mark and mark and exc.context_mark.line != mark.line:
-            problem = f"{problem} ({exc.context} on line {exc.context_mark.line + 1})"
-        elif exc.context:
-            problem = f"{problem} ({exc.context})"
-        raise ConfigError(
-            f"invalid YAML: {problem}", Location(file, line), quote_lines(text, line)
-        ) from None
+        raise _syntax_error(exc, file, text) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", Location(file)) from None
     except ConfigError:
@@ -311,6 +302,25 @@ def load_yaml_text(path: str | Path) -> tuple[Any, str]:
             "smoke.yaml starts with `environments:`.",
         )
     return data, text
+
+
+def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> ConfigError:
+    """The parser's error at its line, quoted, with a plain-language hint."""
+    from smoke.yamlhints import culprit_line, syntax_hint
+
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 0
+    context_line = exc.context_mark.line + 1 if exc.context_mark else 0
+    problem = exc.problem or "invalid YAML"
+    if exc.context and context_line and mark and context_line != line:
+        problem = f"{problem} ({exc.context} on line {context_line})"
+    elif exc.context:
+        problem = f"{problem} ({exc.context})"
+    line = culprit_line(exc.problem or "", exc.context or "", line, context_line)
+    hint = syntax_hint(exc.problem or "", exc.context or "", text, line, context_line)
+    return ConfigError(
+        f"invalid YAML: {problem}", Location(file, line), quote_lines(text, line), hint
+    )
 
 
 def to_plain(value: Any) -> Any:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from smoke.errors import ConfigError
+from smoke.interpolate import has_placeholder
 from smoke.model import Location
 from smoke.suggest import valid_values
 from smoke.yamlload import location_of, node_location, quote_lines
@@ -71,14 +72,17 @@ def _validator(name: str) -> Any:
 def validate(data: Any, name: str, file: str, text: str, secrets: Iterable[str] = ()) -> None:
     """Validate ``data`` (from ``yamlload``) against the schema ``name``.
 
-    Raises one ConfigError for the first problem in file order, with ``file:line``,
+    A string holding an unset variable's placeholder (``<unset:NAME>``) is not held
+    to a ``pattern``: its real value is unknown. Raises one ConfigError for the first problem in file order, with ``file:line``,
     the quoted lines, valid keys/values and a did-you-mean; later problems are
     listed in its hint.
     """
+    deepest = [_deepest(error) for error in _validator(name).iter_errors(data)]
     issues = [
         issue
-        for error in _validator(name).iter_errors(data)
-        for issue in _issues(_deepest(error), data, file, set(secrets))
+        for error in deepest
+        if not (error.validator == "pattern" and has_placeholder(error.instance))
+        for issue in _issues(error, data, file, set(secrets))
     ]
     if not issues:
         return
