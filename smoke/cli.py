@@ -80,8 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("run", "run the suites' checks against an environment")
     p.add_argument("environment", metavar="ENV")
     p.add_argument("suites", nargs="*", metavar="SUITE", help="suite files or names (default: suites/*.yaml)")
-    p.add_argument("--json", type=Path, metavar="PATH", help="JSON report (default: reports/smoke-ENV.json)")
-    p.add_argument("--junit", type=Path, metavar="PATH", help="JUnit XML report (default: reports/smoke-ENV.xml)")
+    p.add_argument("--json", metavar="PATH", help="JSON report (default: reports/smoke-ENV.json)")
+    p.add_argument("--junit", metavar="PATH", help="JUnit XML report (default: reports/smoke-ENV.xml)")
     p.add_argument("--tag", action="append", default=[], metavar="T", help="only checks with this tag (repeatable)")
     p.add_argument("--concurrency", type=_positive_int, metavar="N", help="checks in flight at once (default: 16)")
     p.add_argument("--no-log-scan", action="store_true", help="skip the CloudWatch / local log scan")
@@ -198,13 +198,13 @@ def _run(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
-def _report_path(given: Path | None, name: str) -> Path:
+def _report_path(given: str | None, name: str) -> Path:
     """``--json PATH``; a directory (existing, or written with a trailing /) gets ``name``."""
     if given is None:
         return Path("reports") / name
-    if given.is_dir() or str(given).endswith(("/", os.sep)):
-        return given / name
-    return given
+    if Path(given).is_dir() or given.endswith(("/", os.sep)):
+        return Path(given) / name
+    return Path(given)
 
 
 def _load(args: argparse.Namespace) -> Config:

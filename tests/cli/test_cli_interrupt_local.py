@@ -67,7 +67,7 @@ def test_a_stuck_check_does_not_hold_the_exit(tmp_path: Path, how: str) -> None:
     started = time.monotonic()
     if how == "SIGTERM":
         proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=25)
+    _out, err = proc.communicate(timeout=25)
     took = time.monotonic() - started
     assert took < 8, f"the run took {took:.1f}s to end"
     assert proc.returncode == (143 if how == "SIGTERM" else 1), err
