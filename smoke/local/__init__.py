@@ -14,6 +14,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -30,6 +31,7 @@ from smoke.local.template import (
     function_definition,
     read_template,
 )
+from smoke.local.template_values import PYTHON3
 from smoke.logscan import LogSource
 from smoke.model import Environment, FunctionRef, FunctionSpec
 
@@ -38,22 +40,60 @@ __all__ = ["LocalRuntime", "local_functions", "serve_forever", "start_local_runt
 DEFAULT_REGION = "us-east-1"
 
 
+def _spec_error(spec: FunctionSpec, message: str, hint: str = "") -> ConfigError:
+    from smoke.yamlload import quote_lines
+
+    where = spec.location
+    snippet = quote_lines(where.file, where.line, where.end_line) if where.line else ""
+    return ConfigError(f"function {spec.logical!r}: {message}", where, snippet, hint)
+
+
+def _check_runtime(spec: FunctionSpec) -> None:
+    if spec.runtime is not None and not PYTHON3.match(spec.runtime):
+        raise _spec_error(
+            spec,
+            f"the local runtime runs Python 3 functions; runtime is {spec.runtime!r}",
+            "Use a python3.x runtime (e.g. python3.12), or test this function in AWS.",
+        )
+
+
+def _local_path(spec: FunctionSpec, base_dir: Path, value: str, what: str) -> Path:
+    path = (base_dir / value).resolve()
+    if not path.exists():
+        raise _spec_error(
+            spec,
+            f"{what} {value!r} does not exist ({path})",
+            "Paths are relative to the directory of smoke.yaml; build the package first if "
+            "it is generated.",
+        )
+    return path
+
+
 def _definition(
     spec: FunctionSpec, template: Template | None, base_dir: Path, region: str
 ) -> FunctionDefinition:
+    _check_runtime(spec)
+    layers = tuple(
+        _local_path(spec, base_dir, layer.path, f"layer {layer.name!r}") for layer in spec.layers
+    )
     if spec.handler is not None:
         if not spec.code:
-            raise ConfigError(
-                f"function {spec.logical!r}: a local function with a handler needs 'code' "
-                "(a directory or .zip)",
-                spec.location,
+            raise _spec_error(
+                spec, "a local function with a handler needs 'code' (a directory or .zip)"
+            )
+        handler = spec.handler
+        if "." not in handler.strip(".") or " " in handler:
+            raise _spec_error(
+                spec,
+                f"handler {handler!r} has no module: it must be 'module.function'",
+                "For example: handler: app.main.handler (the function handler in app/main.py).",
             )
         return FunctionDefinition(
             name=spec.name or spec.logical,
-            handler=spec.handler,
-            code=(base_dir / spec.code).resolve(),
+            handler=handler,
+            code=_local_path(spec, base_dir, spec.code, "code"),
             runtime=spec.runtime,
-            layers=tuple((base_dir / layer.path).resolve() for layer in spec.layers),
+            layers=layers,
             environment=dict(spec.environment),
             timeout_s=spec.timeout_s or DEFAULT_TIMEOUT_S,
             memory_mb=spec.memory_mb or DEFAULT_MEMORY_MB,
@@ -67,19 +107,21 @@ def _definition(
             hint="Set 'template: template.yaml' on the environment and 'resource: <logical id>' "
             "on the function, or give 'handler' and 'code'.",
         )
-    found = function_definition(template, spec.resource or spec.logical, region)
+    where = spec.location if spec.location.line else None
+    found = function_definition(template, spec.resource or spec.logical, region, where)
     return FunctionDefinition(
         name=found.name,
         handler=found.handler,
         code=found.code,
         runtime=spec.runtime or found.runtime,
-        layers=found.layers + tuple((base_dir / layer.path).resolve() for layer in spec.layers),
+        layers=found.layers + layers,
         environment={**found.environment, **spec.environment},
         timeout_s=spec.timeout_s or found.timeout_s,
         memory_mb=spec.memory_mb or found.memory_mb,
         architecture=found.architecture,
         location=found.location,
         warnings=found.warnings,
+        tags=found.tags,
     )
 
 
@@ -125,8 +167,17 @@ def local_functions(env: Environment, *, base_dir: Path) -> dict[str, FunctionRe
 class LocalRuntime:
     """Running local functions behind a loopback Invoke API. Close it (or use ``with``)."""
 
-    def __init__(self, env: Environment, *, base_dir: Path, log_dir: Path, host: str, port: int) -> None:
-        from smoke.local.invoke_api import InvokeServer
+    def __init__(
+        self,
+        env: Environment,
+        *,
+        base_dir: Path,
+        log_dir: Path,
+        host: str,
+        port: int,
+        redact: Callable[[str], str] | None = None,
+    ) -> None:
+        from smoke.local.invoke_api import listen
 
         self.log_dir = log_dir
         region = env.region or DEFAULT_REGION
@@ -140,8 +191,9 @@ class LocalRuntime:
                 function = self._by_name.get(definition.name)
                 if function is None:
                     function = LocalFunction(
-                        definition, log_dir=log_dir, build_dir=build_dir, region=region, host=host
-                    )
+                        definition, log_dir=log_dir, build_dir=build_dir, region=region,
+                        host=host, redact=redact,
+                    )  # fmt: skip
                     self._by_name[definition.name] = function
                 self.functions[logical] = FunctionRef(
                     logical=logical,
@@ -153,7 +205,7 @@ class LocalRuntime:
                     memory_mb=definition.memory_mb,
                 )
                 self.runtime_info[logical] = function.runtime_info
-            self._server = InvokeServer((host, port), self._by_name, region)
+            self._server = listen((host, port), self._by_name, region, log_dir)
         except BaseException:
             for function in self._by_name.values():
                 function.close()
@@ -196,21 +248,47 @@ def start_local_runtime(
     log_dir: Path,
     host: str = "127.0.0.1",
     port: int = 0,
+    redact: Callable[[str], str] | None = None,
 ) -> LocalRuntime:
-    """Start the local runtime for ``env``'s functions; processes start on first invoke."""
-    return LocalRuntime(env, base_dir=base_dir, log_dir=log_dir, host=host, port=port)
+    """Start the local runtime for ``env``'s functions; processes start on first invoke.
+
+    ``redact`` is applied to every line written to the function logs (the files and the
+    ``X-Amz-Log-Result`` tail), e.g. a run's ``Redactor.text``. A port that cannot be
+    listened on is a ``HarnessError`` naming the address.
+    """
+    return LocalRuntime(
+        env, base_dir=base_dir, log_dir=log_dir, host=host, port=port, redact=redact
+    )
 
 
-def serve_forever(env: Environment, *, base_dir: Path, log_dir: Path, host: str, port: int) -> None:
-    """``smoke local start``: serve in the foreground until Ctrl-C (or SIGTERM)."""
+def serve_forever(
+    env: Environment,
+    *,
+    base_dir: Path,
+    log_dir: Path,
+    host: str,
+    port: int,
+    redact: Callable[[str], str] | None = None,
+) -> None:
+    """``smoke local start``: serve in the foreground until Ctrl-C (or SIGTERM).
+
+    Prints the only banner, once listening: the endpoint, each function with its runtime
+    and its warnings. Nothing is printed when the port cannot be listened on.
+    """
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with start_local_runtime(env, base_dir=base_dir, log_dir=log_dir, host=host, port=port) as local:
-        print(f"smoke local runtime: {local.endpoint_url}  (logs in {log_dir})", flush=True)
+    with start_local_runtime(
+        env, base_dir=base_dir, log_dir=log_dir, host=host, port=port, redact=redact
+    ) as local:
+        print(
+            f"smoke local runtime for {env.name}: {local.endpoint_url}  (logs in {log_dir})",
+            flush=True,
+        )
         for logical, ref in local.functions.items():
             info = local.runtime_info[logical]
-            print(f"  {logical:<16} -> {ref.name}  [{info['declared_runtime'] or 'python'}]", flush=True)
+            runtime = info["declared_runtime"] or "python (undeclared)"
+            print(f"  {logical:<16} -> {ref.name}  [{runtime}]", flush=True)
             for warning in info["warnings"]:
                 print(f"      warning: {warning}", file=sys.stderr, flush=True)
         try:

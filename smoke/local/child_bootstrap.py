@@ -9,10 +9,23 @@ layers, runtime directory, as handed over in ``_SMOKE_SYS_PATH``) and then does 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
+import time
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Die with smoke: when smoke is gone (even SIGKILLed), kill this process group."""
+    while os.getppid() == parent_pid:
+        time.sleep(0.25)
+    os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
 def main() -> None:
+    parent = os.environ.pop("_SMOKE_PARENT_PID", "")
+    if parent.isdigit():
+        threading.Thread(target=_watch_parent, args=(int(parent),), daemon=True).start()
     paths = os.environ.pop("_SMOKE_SYS_PATH", "")
     sys.path[:0] = [path for path in paths.split(os.pathsep) if path]
     from awslambdaric.__main__ import main as awslambdaric_main

@@ -10,6 +10,7 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ class LocalFunction:
         build_dir: Path,
         region: str,
         host: str = "127.0.0.1",
+        redact: Callable[[str], str] | None = None,
     ) -> None:
         self.definition = definition
         self.name = definition.name
@@ -44,7 +46,7 @@ class LocalFunction:
         self.host = host
         self.arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{self.name}"
         self.log_group = f"/aws/lambda/{self.name}"
-        self.log = FunctionLog(log_dir / f"{self.name}.log")
+        self.log = FunctionLog(log_dir / f"{self.name}.log", redact=redact)
         self.task_root = unpacked(definition.code)
         self.layer_dirs = [unpacked(built_layer(unpacked(p), build_dir)) for p in definition.layers]
         self.runtime_dir = runtime_dir()
@@ -53,7 +55,8 @@ class LocalFunction:
             definition.runtime, definition.architecture, [self.task_root, *self.layer_dirs]
         )
         self.runtime_info["warnings"] = [*definition.warnings, *self.runtime_info["warnings"]]
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # one invocation at a time
+        self._state = threading.Lock()  # guards _closed and _sandbox against close()
         self._sandbox: Sandbox | None = None
         self._closed = False
 
@@ -113,10 +116,16 @@ class LocalFunction:
                 raise RuntimeError(f"local function {self.name} is closed")
             self.log.start_capture()
             try:
-                if self._sandbox is None or not self._sandbox.alive:
-                    if self._sandbox is not None:
-                        self._sandbox.close()
-                    self._sandbox = self._start_sandbox()
+                sandbox = self._sandbox
+                if sandbox is None or not sandbox.alive:
+                    if sandbox is not None:
+                        sandbox.close()
+                    sandbox = self._start_sandbox()
+                    with self._state:
+                        self._sandbox = sandbox
+                        closed = self._closed
+                    if closed:  # close() ran while this process started
+                        sandbox.close()
                 timeout_s = self.definition.timeout_s
                 invocation = Invocation(
                     request_id=new_request_id(),
@@ -127,15 +136,19 @@ class LocalFunction:
                     client_context=client_context,
                     cognito_identity=cognito_identity,
                 )
-                outcome = self._sandbox.invoke(invocation, timeout_s, self.definition.memory_mb)
+                outcome = sandbox.invoke(invocation, timeout_s, self.definition.memory_mb)
             finally:
                 log_text = self.log.stop_capture()
             return outcome, log_text
 
     def close(self) -> None:
-        with self._lock:
+        """Kill the process now, even in the middle of an invocation (which then ends
+        as a killed runtime); never waits for the handler to finish."""
+        with self._state:
             self._closed = True
-            if self._sandbox is not None:
-                self._sandbox.close()
-                self._sandbox = None
+            sandbox = self._sandbox
+        if sandbox is not None:
+            sandbox.close()
+        with self._lock:  # the in-flight invocation, if any, ends once its process is dead
+            self._sandbox = None
             self.log.close()

@@ -15,8 +15,11 @@ import threading
 import uuid
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from smoke.errors import HarnessError
 from smoke.local.function import LocalFunction
 from smoke.local.logs import tail
 
@@ -62,13 +65,36 @@ class _Handler(BaseHTTPRequestHandler):
             },
         )
 
+    def _answer(self, answer: tuple[int, dict[str, Any], str | None], json_type: str) -> None:
+        status, body, error_type = answer
+        headers = {"Content-Type": json_type, "x-amzn-RequestId": str(uuid.uuid4())}
+        if error_type:
+            headers["x-amzn-ErrorType"] = error_type
+        self._reply(status, json.dumps(body).encode(), headers)
+
     def do_GET(self) -> None:
-        self._error(404, "UnknownOperationException", f"Unknown operation: GET {self.path}")
+        from smoke.local.control_api import lambda_get
+
+        answer = lambda_get(self.path, self.server.functions, self.server.region)
+        if answer is None:
+            self._error(404, "UnknownOperationException", f"Unknown operation: GET {self.path}")
+            return
+        self._answer(answer, "application/json")
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         payload = self.rfile.read(length) if length else b""
         path = urlsplit(self.path).path
+        target = self.headers.get("X-Amz-Target")
+        if target:  # CloudWatch Logs' JSON protocol, on the same port
+            from smoke.local.control_api import FILTER_LOG_EVENTS, filter_log_events
+
+            if target != FILTER_LOG_EVENTS:
+                body = {"__type": "UnknownOperationException", "message": f"Unknown operation {target}"}
+                self._answer((400, body, "UnknownOperationException"), "application/x-amz-json-1.1")
+                return
+            self._answer(filter_log_events(payload, self.server.log_dir), "application/x-amz-json-1.1")
+            return
         if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
             self._error(404, "UnknownOperationException", f"Unknown operation: POST {path}")
             return
@@ -97,7 +123,9 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 client_context = base64.b64decode(self.headers["X-Amz-Client-Context"]).decode()
             except (binascii.Error, UnicodeDecodeError):
-                self._error(400, "InvalidParameterValueException", "Client context must be base64 JSON")
+                self._error(
+                    400, "InvalidParameterValueException", "Client context must be base64 JSON"
+                )
                 return
         if invocation_type == "Event":
             threading.Thread(
@@ -130,11 +158,16 @@ class InvokeServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, address: tuple[str, int], functions: Mapping[str, LocalFunction], region: str
+        self,
+        address: tuple[str, int],
+        functions: Mapping[str, LocalFunction],
+        region: str,
+        log_dir: Path | None = None,
     ) -> None:
         super().__init__(address, _Handler)
         self.functions = functions
         self.region = region
+        self.log_dir = log_dir
 
     def handle_error(self, request: object, client_address: object) -> None:
         import sys
@@ -146,3 +179,30 @@ class InvokeServer(ThreadingHTTPServer):
     def endpoint_url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host!s}:{port}"
+
+
+def listen(
+    address: tuple[str, int],
+    functions: Mapping[str, LocalFunction],
+    region: str,
+    log_dir: Path | None = None,
+) -> InvokeServer:
+    """An ``InvokeServer`` bound to ``address``; a clear ``HarnessError`` when it cannot be."""
+    import errno
+
+    host, port = address
+    where = f"{host}:{port}"
+    if not isinstance(port, int) or not 0 <= port <= 65535:
+        raise HarnessError(f"cannot listen on {where}: a port is 0-65535; pass --port N")
+    try:
+        return InvokeServer(address, functions, region, log_dir)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            reason = "address already in use"
+        elif exc.errno == errno.EACCES:
+            reason = "permission denied (ports below 1024 need privileges)"
+        else:
+            reason = exc.strerror or str(exc)
+        raise HarnessError(f"cannot listen on {where}: {reason}; pass --port N") from None
+    except OverflowError:
+        raise HarnessError(f"cannot listen on {where}: a port is 0-65535; pass --port N") from None

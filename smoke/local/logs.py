@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -42,8 +42,9 @@ class FunctionLog:
     ``X-Amz-Log-Result`` tail of that invocation.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, redact: Callable[[str], str] | None = None) -> None:
         self.path = path
+        self._redact = redact
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = path.open("a", encoding="utf-8")
         self._lock = threading.Lock()
@@ -52,7 +53,11 @@ class FunctionLog:
     def write(self, message: str) -> None:
         now = time.time()
         lines = message.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if self._redact is not None:  # secrets never reach the file nor the tail
+            lines = [self._redact(line) for line in lines]
         with self._lock:
+            if self._file.closed:  # the runtime is closing: the last lines have nowhere to go
+                return
             for line in lines:
                 self._file.write(f"{iso_timestamp(now)} {line}\n")
                 if self._captured is not None:
@@ -96,7 +101,7 @@ class LocalLogSource:
                 f"log group {log_group!r} is not a local function's log group "
                 f"(expected {LOG_GROUP_PREFIX}<function name>)"
             )
-        return self.log_dir / f"{log_group[len(LOG_GROUP_PREFIX):]}.log"
+        return self.log_dir / f"{log_group[len(LOG_GROUP_PREFIX) :]}.log"
 
     def events(
         self,

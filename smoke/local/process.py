@@ -7,9 +7,11 @@ lines (START/END/REPORT/INIT_REPORT, timeouts, exits) are written by ``invoke``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -92,19 +94,21 @@ class Sandbox:
         env = dict(environment)
         env["AWS_LAMBDA_RUNTIME_API"] = self.api.address
         env["_SMOKE_SYS_PATH"] = os.pathsep.join(str(path) for path in sys_path)
+        env["_SMOKE_PARENT_PID"] = str(os.getpid())
         command = [sys.executable, "-I", "-S", str(CHILD_BOOTSTRAP), handler]
         self._started = time.perf_counter()
+        log.write(init_start_line())
+        # Its own session: a Ctrl-C in the terminal (SIGINT to the foreground process
+        # group) reaches smoke, never the function; smoke decides what the check became.
         self.process = subprocess.Popen(
             command, cwd=task_root, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
         assert self.process.stdout is not None
         self._out_fd = self.process.stdout.fileno()
         os.set_blocking(self._out_fd, False)
         self._out_closed = False
-        self._reader = threading.Thread(
-            target=self._read_output, daemon=True, name="smoke-output"
-        )
+        self._reader = threading.Thread(target=self._read_output, daemon=True, name="smoke-output")
         self._reader.start()
         threading.Thread(target=self._watch_exit, daemon=True, name="smoke-exit").start()
 
@@ -208,9 +212,7 @@ class Sandbox:
                 return
             self._closing = True
             self._cond.notify_all()
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
+        kill_process_group(self.process)
         self._reader.join(1.0)  # it logs the rest of the output, up to end of file
         self.drain(final=True)
         with self._out_lock:
@@ -219,9 +221,7 @@ class Sandbox:
                 self.process.stdout.close()
         self.api.close()
 
-    def invoke(
-        self, invocation: Invocation, timeout_s: float, memory_mb: int
-    ) -> InvokeOutcome:
+    def invoke(self, invocation: Invocation, timeout_s: float, memory_mb: int) -> InvokeOutcome:
         from smoke.local.reports import InvocationReport
 
         report = InvocationReport(self, invocation.request_id, timeout_s, memory_mb)
@@ -229,9 +229,11 @@ class Sandbox:
         self._invocations += 1
         with self._cond:
             self._cond.wait_for(
-                lambda: self._ready_at is not None
-                or self._init_error is not None
-                or self._exit_code is not None,
+                lambda: (
+                    self._ready_at is not None
+                    or self._init_error is not None
+                    or self._exit_code is not None
+                ),
                 timeout=INIT_LIMIT_S,
             )
             ready_at, init_error, exit_code = self._ready_at, self._init_error, self._exit_code
@@ -259,6 +261,24 @@ class Sandbox:
 
     def timeout_line(self, request_id: str, timeout_s: float) -> str:
         return f"{iso_timestamp(time.time())} {request_id} Task timed out after {timeout_s:.2f} seconds"
+
+
+def kill_process_group(process: subprocess.Popen[bytes]) -> None:
+    """Kill a function process and everything it started (its own process group), now."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)  # the child leads its group: pgid == pid
+    if process.poll() is None:
+        process.kill()
+    process.wait()
+
+
+def init_start_line() -> str:
+    """Lambda's first line of a cold start, before any output of the init phase."""
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return (
+        f"INIT_START Runtime Version: python:{version}.v{sys.version_info.micro}\t"
+        f"Runtime Version ARN: arn:aws:lambda:local::runtime:python{version}-smoke-local"
+    )
 
 
 def new_request_id() -> str:

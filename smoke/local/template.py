@@ -40,6 +40,7 @@ class MarkedDict(dict[str, Any]):
 
     line: int = 0
     end_line: int = 0
+    key_lines: dict[str, int]  # the line of each key
 
 
 class MarkedList(list[Any]):
@@ -56,6 +57,9 @@ class TemplateLoader(yaml.SafeLoader):
 def _construct_mapping(loader: TemplateLoader, node: yaml.MappingNode) -> MarkedDict:
     loader.flatten_mapping(node)
     result = MarkedDict(loader.construct_pairs(node, deep=True))
+    result.key_lines = {
+        str(key.value): key.start_mark.line + 1 for key, _ in node.value if hasattr(key, "value")
+    }
     result.line = node.start_mark.line + 1
     result.end_line = node.end_mark.line + (0 if node.end_mark.column == 0 else 1)
     return result
@@ -113,6 +117,7 @@ class FunctionDefinition:
     architecture: str = "x86_64"
     location: Location | None = None
     warnings: tuple[str, ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -122,17 +127,22 @@ class Template:
     globals: Mapping[str, Any]
     parameters: Mapping[str, Any]
 
-    def location(self, node: Any) -> Location:
+    def location(self, node: Any, key: str | None = None) -> Location:
+        """Where ``node`` (or its entry ``key``) was written in the template."""
+        lines = getattr(node, "key_lines", {})
+        if key is not None and key in lines:
+            line = lines[key]
+            return Location(str(self.path), line, line)
         if isinstance(node, (MarkedDict, MarkedList)):
             return Location(str(self.path), node.line, node.end_line)
         return Location(str(self.path))
 
-    def snippet(self, node: Any) -> str:
-        if not isinstance(node, (MarkedDict, MarkedList)) or not node.line:
+    def snippet(self, node: Any, key: str | None = None) -> str:
+        location = self.location(node, key)
+        if not location.line:
             return ""
-        lines = self.path.read_text(encoding="utf-8").splitlines()
-        chosen = lines[node.line - 1 : min(node.end_line, node.line + 7)]
-        return "\n".join(f"  {node.line + i:4d} | {text}" for i, text in enumerate(chosen))
+        end = min(location.end_line or location.line, location.line + 7)
+        return quote_lines(self.path, location.line, end)
 
 
 def read_template(path: Path) -> Template:
@@ -173,21 +183,34 @@ def read_template(path: Path) -> Template:
     )
 
 
-def function_definition(template: Template, logical_id: str, region: str) -> FunctionDefinition:
-    """The function ``logical_id`` of the template, with Globals and layers resolved."""
+def function_definition(
+    template: Template, logical_id: str, region: str, where: Location | None = None
+) -> FunctionDefinition:
+    """The function ``logical_id`` of the template, with Globals and layers resolved.
+
+    ``where`` is the smoke.yaml location naming the resource (for an unknown one)."""
     from smoke.local.template_values import FunctionReader
 
     resource = template.resources.get(logical_id)
     if not isinstance(resource, dict) or resource.get("Type") not in FUNCTION_TYPES:
+        from smoke.suggest import did_you_mean
+
         functions = sorted(
             key for key, value in template.resources.items()
             if isinstance(value, dict) and value.get("Type") in FUNCTION_TYPES
         )  # fmt: skip
-        close = [name for name in functions if name.lower() == logical_id.lower()]
-        hint = f"Did you mean {close[0]!r}? " if close else ""
+        close = did_you_mean(logical_id, functions)
+        hint = f"Did you mean {close!r}? " if close else ""
+        if isinstance(resource, dict):
+            message = f"resource {logical_id!r} of {template.path} is not a function"
+            message += f" (Type: {resource.get('Type')})"
+        else:
+            message = f"template {template.path} has no function resource {logical_id!r}"
+        at = where or template.location(resource)
         raise ConfigError(
-            f"template has no function resource {logical_id!r}",
-            Location(str(template.path)),
+            message,
+            at,
+            quote_lines(at.file, at.line, at.end_line) if at.line else "",
             hint=f"{hint}Functions in the template: {', '.join(functions) or '(none)'}.",
         )
     return FunctionReader(template, logical_id, resource, region).definition()

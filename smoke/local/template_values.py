@@ -23,6 +23,11 @@ from smoke.local.template import (
 )
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
+PYTHON3 = re.compile(r"^python3\.\d+$")
+_FUNCTION_PROPERTIES = frozenset(
+    {"Handler", "CodeUri", "Code", "Runtime", "InlineCode", "Layers", "Environment", "Timeout",
+     "MemorySize", "Architectures"}
+)  # fmt: skip
 
 
 class FunctionReader:
@@ -32,18 +37,31 @@ class FunctionReader:
         self.resource = resource
         self.region = region
         self.warnings: list[str] = []
-        properties = resource.get("Properties") or {}
-        if not isinstance(properties, dict):
-            self.fail("Properties must be a mapping", resource)
-        self.properties = properties
         self.is_sam = resource.get("Type") == SERVERLESS_FUNCTION
         self.globals = template.globals if self.is_sam else {}
+        properties = resource.get("Properties")
+        if properties is None:
+            misplaced = [key for key in resource if key in _FUNCTION_PROPERTIES]
+            if misplaced:
+                self.fail(
+                    f"{misplaced[0]} is beside Properties, not inside it",
+                    resource,
+                    "Indent the function's properties (Handler, CodeUri, Runtime ...) under "
+                    "'Properties:'.",
+                    key=misplaced[0],
+                )
+            properties = {}
+        if not isinstance(properties, dict):
+            self.fail("Properties must be a mapping", resource, key="Properties")
+        self.properties = properties
 
-    def fail(self, message: str, node: Any, hint: str = "") -> NoReturn:
+    def fail(self, message: str, node: Any, hint: str = "", key: str | None = None) -> NoReturn:
+        if not getattr(node, "line", 0):  # e.g. an empty Properties: name the resource
+            node, key = self.resource, None
         raise ConfigError(
             f"function {self.logical_id}: {message}",
-            self.template.location(node),
-            self.template.snippet(node),
+            self.template.location(node, key),
+            self.template.snippet(node, key),
             hint,
         )
 
@@ -52,20 +70,26 @@ class FunctionReader:
             return self.properties[name]
         return self.globals.get(name, default)
 
+    def where(self, name: str) -> tuple[Any, str | None]:
+        """The mapping (and key) a property was written in: Properties or Globals."""
+        if name in self.properties:
+            return self.properties, name
+        if name in self.globals:
+            return self.globals, name
+        return self.properties, None
+
     def definition(self) -> FunctionDefinition:
         handler = self.prop("Handler")
-        if not isinstance(handler, str) or "." not in handler:
+        if not isinstance(handler, str) or "." not in handler.strip(".") or " " in handler:
+            node, key = self.where("Handler")
+            got = "it is not set" if handler is None else f"got {handler!r}"
             self.fail(
-                f"Handler must be 'module.function', got {handler!r}",
-                self.properties,
-                "For example: Handler: app.main.handler",
+                f"Handler must be 'module.function', {got}",
+                node,
+                "For example: Handler: app.main.handler (the function handler in app/main.py).",
+                key=key,
             )
-        runtime = self.prop("Runtime")
-        if runtime is not None and not (isinstance(runtime, str) and runtime.startswith("python")):
-            self.fail(
-                f"the local runtime runs Python functions only; Runtime is {runtime!r}",
-                self.properties,
-            )
+        runtime = self.runtime()
         architectures = self.prop("Architectures") or ["x86_64"]
         return FunctionDefinition(
             name=self.logical_id,
@@ -79,26 +103,69 @@ class FunctionReader:
             architecture=str(architectures[0]) if isinstance(architectures, list) else "x86_64",
             location=self.template.location(self.resource),
             warnings=tuple(self.warnings),
+            tags=self.tags(),
         )
+
+    def runtime(self) -> str | None:
+        declared = self.prop("Runtime")
+        if declared is None:
+            return None
+        node, key = self.where("Runtime")
+        runtime = self.resolve(declared)
+        if not isinstance(runtime, str):
+            self.fail(
+                f"Runtime {declared!r} cannot be resolved locally",
+                node,
+                "Write the runtime (Runtime: python3.12), or give the parameter a Default.",
+                key=key,
+            )
+        if not PYTHON3.match(runtime):
+            self.fail(
+                f"the local runtime runs Python 3 functions; Runtime is {runtime!r}",
+                node,
+                "Use a python3.x runtime (e.g. python3.12), or test this function in AWS.",
+                key=key,
+            )
+        return runtime
+
+    def tags(self) -> dict[str, str]:
+        tags = self.prop("Tags") or {}
+        if isinstance(tags, list):  # AWS::Lambda::Function: [{Key, Value}]
+            tags = {t.get("Key"): t.get("Value") for t in tags if isinstance(t, dict)}
+        if not isinstance(tags, dict):
+            return {}
+        resolved = {str(k): self.resolve(v) for k, v in tags.items()}
+        return {k: str(v) for k, v in resolved.items() if v is not None}
 
     def number(self, name: str, default: float) -> float:
         value = self.resolve(self.prop(name, default))
         try:
             return float(value)
         except (TypeError, ValueError):
-            self.fail(f"{name} must be a number, got {value!r}", self.properties)
+            node, key = self.where(name)
+            self.fail(f"{name} must be a number, got {value!r}", node, key=key)
 
-    def local_path(self, value: Any, what: str) -> Path:
+    def local_path(
+        self, value: Any, what: str, node: Any = None, key: str | None = None
+    ) -> Path:
+        node = self.properties if node is None else node
         if not isinstance(value, str):
             self.fail(
                 f"{what} {value!r} is not a local path",
-                self.properties,
+                node,
                 "The local runtime runs code from a directory or .zip next to the template "
                 "(S3 locations cannot be read).",
+                key=key,
             )
         path = (self.template.path.parent / value).resolve()
         if not path.exists():
-            self.fail(f"{what} {value!r} does not exist ({path})", self.properties)
+            self.fail(
+                f"{what} {value!r} does not exist ({path})",
+                node,
+                "Paths are relative to the template's directory; build the package first "
+                "if it is generated.",
+                key=key,
+            )
         return path
 
     def code(self) -> Path:
@@ -108,11 +175,12 @@ class FunctionReader:
             inline = self.prop("InlineCode")
             if isinstance(inline, str):
                 return inline_code_dir(inline, cache_root())
-            return self.local_path(self.prop("CodeUri", "."), "CodeUri")
+            node, key = self.where("CodeUri")
+            return self.local_path(self.prop("CodeUri", "."), "CodeUri", node, key)
         code = self.properties.get("Code")
         if isinstance(code, dict) and isinstance(code.get("ZipFile"), str):
             return inline_code_dir(code["ZipFile"], cache_root())
-        return self.local_path(code, "Code")
+        return self.local_path(code, "Code", self.properties, "Code")
 
     def layers(self) -> list[Path]:
         listed = list(self.globals.get("Layers") or []) if self.is_sam else []
@@ -130,10 +198,11 @@ class FunctionReader:
                     "Refer to a LayerVersion resource of this template with !Ref, or give the "
                     "function's layers as local directories in smoke.yaml.",
                 )
-            content = (layer.get("Properties") or {}).get("ContentUri") or (
-                layer.get("Properties") or {}
-            ).get("Content")
-            paths.append(self.local_path(content, f"layer {target} content"))
+            layer_props = layer.get("Properties") or {}
+            key = "ContentUri" if "ContentUri" in layer_props else "Content"
+            node = layer_props if getattr(layer_props, "line", 0) else layer
+            content = layer_props.get(key)
+            paths.append(self.local_path(content, f"layer {target} {key}", node, key))
         return paths
 
     def environment(self) -> dict[str, str]:
