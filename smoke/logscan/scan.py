@@ -132,6 +132,25 @@ def _scan_group(
     return findings
 
 
+def collapse(findings: Sequence[Finding]) -> list[Finding]:
+    """One finding per invocation and rule: the first line that said it.
+
+    A failed init logs the same error three times (``[ERROR] Runtime.ImportModuleError``,
+    ``INIT_REPORT ... Status: error``, ``REPORT ... Status: error``); an invocation's
+    request id ties them together. Lines with no request id are all kept.
+    """
+    seen: set[tuple[str, str, str]] = set()
+    kept: list[Finding] = []
+    for finding in findings:
+        if finding.request_id is not None:
+            key = (finding.log_group, finding.request_id, finding.rule)
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(finding)
+    return kept
+
+
 def _wanted_stream(event: LogEvent, tags: set[str] | None) -> bool:
     if not tags or event.log_stream is None:
         return True
@@ -183,6 +202,7 @@ def scan_logs(
             attributor = _Attributor()
             findings.extend(_scan_group(group, events[group.name], rules, request_ids, attributor))
             reports |= attributor.reports
+        findings = collapse(findings)
         missing = set(request_ids) - reports
         if not missing or time.monotonic() + poll_interval_s > deadline:
             break
