@@ -97,8 +97,11 @@ def _status(check: Check, response: Response | None) -> Iterator[Failure]:
     ok = status < 500 if wanted is None else wanted.matches(status)
     if ok:
         return
-    expected = "any status below 500" if wanted is None else str(wanted)
-    message = f"expected status {expected}, got {status}"
+    expected = "below 500" if wanted is None else str(wanted)
+    message = (
+        f"expected a status below 500 (no expect.status given), got {status}"
+        if wanted is None else f"expected status {expected}, got {status}"
+    )
     body = response.text().strip()
     if body:
         message += f": {excerpt(body, 200)}"

@@ -33,7 +33,8 @@ def test_default_rule_fails_from_500(check, exchange, status: int) -> None:
     body = '{"detail": "ModuleNotFoundError: No module named \'src\'"}'
     (failure,) = evaluate(check(), exchange(status, body))
     assert failure.kind == "status"
-    assert failure.expected == "any status below 500"
+    assert failure.expected == "below 500"
+    assert failure.message.startswith(f"expected a status below 500 (no expect.status given), got {status}")
     assert failure.actual == str(status)
     assert "No module named 'src'" in failure.message  # the body excerpt says why
 
