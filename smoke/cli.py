@@ -255,7 +255,8 @@ def _list(args: argparse.Namespace) -> int:
     for check in plan.checks:
         status, reason = mutation_status(check, env, allow_mutations=False)
         what = "raw" if check.is_raw else f"{check.request.method.upper()} {check.request.path}"
-        print(f"  {check.id:<40} {check.function:<12} {check.event:<12} {what:<32} {status}"
+        event = "http" if transport == "http" else check.event  # no Lambda event over HTTP
+        print(f"  {check.id:<40} {check.function:<12} {event:<12} {what:<32} {status}"
               f"{'  ' + reason if reason and status != 'safe' else ''}")
         print(f"      {check.location}")
     return 0
