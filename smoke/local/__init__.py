@@ -276,8 +276,26 @@ def serve_forever(
     and its warnings. Nothing is printed when the port cannot be listened on.
     """
     stop = threading.Event()
+    previous = None
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        _serve(env, stop, base_dir=base_dir, log_dir=log_dir, host=host, port=port, redact=redact)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(
+    env: Environment,
+    stop: threading.Event,
+    *,
+    base_dir: Path,
+    log_dir: Path,
+    host: str,
+    port: int,
+    redact: Callable[[str], str] | None,
+) -> None:
     with start_local_runtime(
         env, base_dir=base_dir, log_dir=log_dir, host=host, port=port, redact=redact
     ) as local:
