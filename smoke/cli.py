@@ -226,11 +226,13 @@ def _environment(config: Config, name: str) -> Environment:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from smoke.plan import build_plan, find_suites, load_suites
+    from smoke.config import load_config
+    from smoke.plan import build_plan, find_suites, load_suites, unset_vars
 
-    config = _load(args)
+    # no secrets needed to validate: an unset ${VAR} is a note, not an error
+    config = load_config(args.config, require_env=False)
     print(f"OK   {config.path} ({len(config.environments)} environment(s))")
-    suites = load_suites(find_suites(args.config, tuple(args.suites)))
+    suites = load_suites(find_suites(args.config, tuple(args.suites)), require_env=False)
     for name, env in config.environments.items():
         build_plan(config, name, suites)
         if env.is_local:  # the template too: every problem with file and line, nothing run
@@ -239,6 +241,8 @@ def _validate(args: argparse.Namespace) -> int:
             print(f"OK   environment {name}{where}: {len(found)} local function(s)")
     for suite in suites:
         print(f"OK   {suite.path} ({len(suite.checks)} check(s))")
+    for name in unset_vars(config, suites):
+        print(f"note: {name} is not set (smoke run needs it)")
     return 0
 
 

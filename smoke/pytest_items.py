@@ -34,16 +34,6 @@ LOG_SCAN = "log-scan"
 _MARKER_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 
 
-class _Placeholders(dict[str, str]):
-    """Without ``--smoke-env`` nothing runs: an unset ``${VAR}`` must not break collection."""
-
-    def __contains__(self, name: object) -> bool:
-        return True
-
-    def __missing__(self, name: str) -> str:
-        return os.environ.get(name, f"<{name} unset>")
-
-
 def _suite_files(state: PluginState, rootpath: Path) -> set[Path]:
     if state.suite_files is None:
         found: set[Path] = set()
@@ -79,7 +69,8 @@ class SuiteFile(pytest.File):
 
         state = state_of(self.config)
         try:
-            suite = load_suite(self.path, None if state.settings.enabled else _Placeholders())
+            # without --smoke-env nothing runs: an unset ${VAR} must not break collection
+            suite = load_suite(self.path, require_env=state.settings.enabled)
             if state.config is not None and state.env is not None:
                 build_plan(state.config, state.env.name, [suite])  # every function is defined
         except ConfigError as exc:

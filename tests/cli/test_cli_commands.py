@@ -16,6 +16,18 @@ def test_validate_prints_ok_per_file(project: ProjectFactory, capsys: pytest.Cap
     assert "api.yaml (3 check(s))" in out and "lazy.yaml (2 check(s))" in out
 
 
+def test_validate_needs_no_secrets_but_run_does(
+    project: ProjectFactory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SMOKE_UNSET_TOKEN", raising=False)
+    config = project({"auth": "suite: auth\nfunction: api\nchecks:\n  - name: x\n    get: /x\n"
+                              "    headers: {Authorization: 'Bearer ${SMOKE_UNSET_TOKEN}'}\n"})
+    assert main(["validate", "--config", str(config)]) == 0  # a lint step has no secrets
+    assert "note: SMOKE_UNSET_TOKEN is not set (smoke run needs it)" in capsys.readouterr().out
+    assert main(["run", "prod", "--config", str(config)]) == 2
+    assert "the environment variable SMOKE_UNSET_TOKEN is not set" in capsys.readouterr().err
+
+
 def test_validate_reports_a_bad_suite_with_exit_2(project: ProjectFactory,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     config = project({"bad": "suite: bad\nfunction: nope\nchecks:\n  - name: x\n    get: /x\n"})
