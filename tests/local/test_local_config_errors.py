@@ -4,6 +4,7 @@ each naming the file and the line, quoting it, with a hint."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from smoke.local import local_functions
 from smoke.model import Environment, FunctionSpec, LayerSpec, Location
 
 
-def _template_env(tmp_path: Path, text: str, **spec: str) -> Environment:
+def _template_env(tmp_path: Path, text: str, **spec: Any) -> Environment:
     (tmp_path / "template.yaml").write_text(text)
     (tmp_path / "src").mkdir(exist_ok=True)
     functions = {"api": FunctionSpec(logical="api", **spec)} if spec else {}
@@ -118,7 +119,7 @@ def test_an_unknown_resource_suggests_and_names_the_smoke_yaml_line(tmp_path: Pa
         "Resources:\n  BackendApiFunction:\n    Type: AWS::Serverless::Function\n"
         "    Properties: {Handler: app.handler, CodeUri: src}\n",
         resource="BackendApiFunctoin",
-        location=Location(str(smoke_yaml), 4, 4),  # type: ignore[arg-type]
+        location=Location(str(smoke_yaml), 4, 4),
     )
     error = _error(env, tmp_path)
     assert error.location == Location(str(smoke_yaml), 4, 4)
