@@ -340,9 +340,11 @@ def _local(args: argparse.Namespace) -> int:
         name = local[0]
     env = _environment(config, name)
     base = Path(config.path).resolve().parent
-    print(f"smoke local runtime for {env.name}: http://{args.host}:{args.port}", flush=True)
+    from smoke.redact import Redactor
+
+    redactor = Redactor([*config.secrets, *env.secrets])
     serve_forever(env, base_dir=base, log_dir=Path("reports") / "logs",
-                  host=args.host, port=args.port)
+                  host=args.host, port=args.port, redact=redactor.text)
     return 0
 
 

@@ -111,7 +111,8 @@ class SmokeSession:
             started = time.time()
             try:
                 conn = connect(self.config, self.env, logical, self._stack,
-                               log_dir=self.log_dir(), http_timeout_s=HTTP_TIMEOUT_S)
+                               log_dir=self.log_dir(), http_timeout_s=HTTP_TIMEOUT_S,
+                               redact=self.redactor.text)
                 self.transport, self.functions = conn.transport, conn.functions
             except SmokeError as exc:
                 self._problem = exc

@@ -228,7 +228,8 @@ class Runner:
         log_dir = Path(opts.log_dir) if opts.log_dir else base / "reports" / "logs"
         try:
             conn = connect(config, env, [c.function for c in plan.checks], stack,
-                           log_dir=log_dir, http_timeout_s=opts.http_timeout_s)
+                           log_dir=log_dir, http_timeout_s=opts.http_timeout_s,
+                           redact=self.redactor.text)
         except SmokeError as exc:
             self.emit(RunStarted(env.name, plan.checks, started, {}, meta))
             results = self._not_run(plan.checks, f"not run: {exc}")
@@ -282,7 +283,7 @@ class Connection:
 
 def connect(
     config: Config, env: Environment, logical: Sequence[str], stack: contextlib.ExitStack,
-    *, log_dir: Path, http_timeout_s: float = 10.0,
+    *, log_dir: Path, http_timeout_s: float = 10.0, redact: Callable[[str], str] | None = None,
 ) -> Connection:
     """Discovery (or the local runtime) once, before any check; everything opened is
     closed by ``stack``. Shared by ``smoke run`` and the pytest plugin."""
@@ -301,7 +302,7 @@ def connect(
 
         base = Path(config.path).resolve().parent
         try:
-            runtime = start_local_runtime(env, base_dir=base, log_dir=log_dir)
+            runtime = start_local_runtime(env, base_dir=base, log_dir=log_dir, redact=redact)
         except OSError as exc:  # e.g. the log directory cannot be created
             raise HarnessError(f"cannot start the local runtime: {exc}") from exc
         stack.callback(runtime.close)
