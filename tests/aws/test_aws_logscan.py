@@ -12,10 +12,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from smoke.errors import LogScanError
+from smoke.logscan import LogSource
 from smoke.logscan.cloudwatch import CloudWatchSource, TokenBucket
 from smoke.logscan.rules import DEFAULT_RULES
 from smoke.logscan.scan import scan_environment, scan_logs
-from smoke.model import Environment, FunctionRef
+from smoke.model import Environment, FunctionRef, ScanResult
 
 R1 = "aaaaaaaa-0000-4000-8000-000000000001"
 R2 = "aaaaaaaa-0000-4000-8000-000000000002"
@@ -63,6 +64,14 @@ def ref(name: str, qualifier: str | None = None, logical: str = "api") -> Functi
     )
 
 
+def scan(refs: list[FunctionRef], source: LogSource, t: int, request_ids: dict[str, str],
+         **options: Any) -> ScanResult:
+    """The scan over [t - 5 s, t] with the default rules."""
+    return scan_logs(refs, source, start_ms=t - 5000, end_ms=t, rules=DEFAULT_RULES,
+                     request_ids=request_ids, **options)
+
+
+
 def now_ms() -> int:
     return int(time.time() * 1000)
 
@@ -83,16 +92,7 @@ def test_errors_inside_the_window_are_found_and_attributed(
         t - 1000,
     )
     source = CloudWatchSource(moto_env)
-    result = scan_logs(
-        [ref("api")],
-        source,
-        start_ms=t - 5000,
-        end_ms=t,
-        rules=DEFAULT_RULES,
-        request_ids={R1: "s::health", R2: "s::providers"},
-        wait_s=0,
-        clock_skew_ms=0,
-    )
+    result = scan([ref("api")], source, t, {R1: "s::health", R2: "s::providers"}, wait_s=0, clock_skew_ms=0)
     assert result.errors == ()
     assert result.scanned_groups == ("/aws/lambda/api",)
     by_rule = {f.rule: f for f in result.findings}
@@ -113,15 +113,7 @@ def test_init_phase_error_goes_to_the_next_request(moto_env: Environment, logs: 
         *invocation(R3),
     ]
     logs.put("/aws/lambda/api", stream(), lines, t - 1000)
-    result = scan_logs(
-        [ref("api")],
-        CloudWatchSource(moto_env),
-        start_ms=t - 5000,
-        end_ms=t,
-        rules=DEFAULT_RULES,
-        request_ids={R3: "s::a"},
-        wait_s=0,
-    )
+    result = scan([ref("api")], CloudWatchSource(moto_env), t, {R3: "s::a"}, wait_s=0)
     assert {f.rule for f in result.findings} == {"import-module-error", "init-error"}
     assert all(f.check_id == "s::a" for f in result.findings)
 
@@ -131,15 +123,7 @@ def test_many_pages_are_all_read_one_call_per_page(moto_env: Environment, logs: 
     lines = [f"noise {i}" for i in range(95)] + [IMPORT_ERROR]
     logs.put("/aws/lambda/api", stream(), lines, t - 3000)
     source = CloudWatchSource(moto_env, page_size=10, max_rps=1000)
-    result = scan_logs(
-        [ref("api")],
-        source,
-        start_ms=t - 5000,
-        end_ms=t,
-        rules=DEFAULT_RULES,
-        request_ids={},
-        wait_s=0,
-    )
+    result = scan([ref("api")], source, t, {}, wait_s=0)
     assert [f.rule for f in result.findings] == ["import-module-error"]
     assert result.api_calls == 10  # 96 events, 10 a page: never one call per check
 
@@ -165,15 +149,7 @@ def test_throttled_first_call_is_retried(moto_env: Environment, logs: Logs) -> N
     t = now_ms()
     logs.put("/aws/lambda/api", stream(), invocation(R1, IMPORT_ERROR), t - 1000)
     source = CloudWatchSource(moto_env, base_delay_s=0.01, logs_client=ThrottleFirst(logs.client))
-    result = scan_logs(
-        [ref("api")],
-        source,
-        start_ms=t - 5000,
-        end_ms=t,
-        rules=DEFAULT_RULES,
-        request_ids={},
-        wait_s=0,
-    )
+    result = scan([ref("api")], source, t, {}, wait_s=0)
     assert [f.rule for f in result.findings] == ["import-module-error"]
     assert result.api_calls == 2 and result.errors == ()
 
@@ -191,15 +167,7 @@ def test_missing_group_is_recorded_and_others_still_scanned(
 ) -> None:
     t = now_ms()
     logs.put("/aws/lambda/api", stream(), invocation(R1, IMPORT_ERROR), t - 1000)
-    result = scan_logs(
-        [ref("ghost", logical="ghost"), ref("api")],
-        CloudWatchSource(moto_env),
-        start_ms=t - 5000,
-        end_ms=t,
-        rules=DEFAULT_RULES,
-        request_ids={},
-        wait_s=0,
-    )
+    result = scan([ref("ghost", logical="ghost"), ref("api")], CloudWatchSource(moto_env), t, {}, wait_s=0)
     assert result.scanned_groups == ("/aws/lambda/api",)
     assert len(result.errors) == 1
     assert "log group /aws/lambda/ghost does not exist" in result.errors[0]
@@ -226,16 +194,7 @@ def test_polls_until_late_report_then_stops(moto_env: Environment, logs: Logs) -
     late = threading.Timer(0.6, logs.put, ("/aws/lambda/api", stream(), lines[2:], t - 998))
     late.start()
     started = time.monotonic()
-    result = scan_logs(
-        [ref("api")],
-        CloudWatchSource(moto_env, max_rps=1000),
-        start_ms=t - 5000,
-        end_ms=t,
-        rules=DEFAULT_RULES,
-        request_ids={R1: "s::a"},
-        wait_s=5,
-        poll_interval_s=0.2,
-    )
+    result = scan([ref("api")], CloudWatchSource(moto_env, max_rps=1000), t, {R1: "s::a"}, wait_s=5, poll_interval_s=0.2)
     elapsed = time.monotonic() - started
     late.join()
     assert 0.5 < elapsed < 3, elapsed  # waited for the REPORT, then stopped early
@@ -247,16 +206,7 @@ def test_stops_at_once_when_every_report_is_there(moto_env: Environment, logs: L
     t = now_ms()
     logs.put("/aws/lambda/api", stream(), invocation(R1) + invocation(R2), t - 1000)
     started = time.monotonic()
-    result = scan_logs(
-        [ref("api")],
-        CloudWatchSource(moto_env),
-        start_ms=t - 5000,
-        end_ms=t,
-        rules=DEFAULT_RULES,
-        request_ids={R1: "a", R2: "b"},
-        wait_s=10,
-        poll_interval_s=0.2,
-    )
+    result = scan([ref("api")], CloudWatchSource(moto_env), t, {R1: "a", R2: "b"}, wait_s=10, poll_interval_s=0.2)
     assert time.monotonic() - started < 1.5
     assert result.api_calls == 1 and result.findings == ()
 
@@ -266,16 +216,7 @@ def test_a_report_that_never_arrives_is_a_warning_not_a_clean_silence(
 ) -> None:
     t = now_ms()
     logs.put("/aws/lambda/api", stream(), invocation(R1), t - 1000)  # R2's REPORT never comes
-    result = scan_logs(
-        [ref("api")],
-        CloudWatchSource(moto_env),
-        start_ms=t - 5000,
-        end_ms=t,
-        rules=DEFAULT_RULES,
-        request_ids={R1: "a", R2: "b"},
-        wait_s=0.3,
-        poll_interval_s=0.1,
-    )
+    result = scan([ref("api")], CloudWatchSource(moto_env), t, {R1: "a", R2: "b"}, wait_s=0.3, poll_interval_s=0.1)
     assert result.errors == ()
     assert len(result.notes) == 1 and "1 of 2 invocation(s) had no REPORT line" in result.notes[0]
 
@@ -286,26 +227,10 @@ def test_version_qualifier_restricts_streams(moto_env: Environment, logs: Logs) 
     logs.put(
         "/aws/lambda/api", stream("2"), invocation(R2, "Task timed out after 1.00 seconds"), t - 900
     )
-    result = scan_logs(
-        [ref("api", qualifier="3")],
-        CloudWatchSource(moto_env),
-        start_ms=t - 5000,
-        end_ms=t,
-        rules=DEFAULT_RULES,
-        request_ids={},
-        wait_s=0,
-    )
+    result = scan([ref("api", qualifier="3")], CloudWatchSource(moto_env), t, {}, wait_s=0)
     assert [f.rule for f in result.findings] == ["import-module-error"]
     assert result.findings[0].log_stream is not None and "[3]" in result.findings[0].log_stream
-    aliased = scan_logs(
-        [ref("api", qualifier="live")],
-        CloudWatchSource(moto_env),
-        start_ms=t - 5000,
-        end_ms=t,
-        rules=DEFAULT_RULES,
-        request_ids={},
-        wait_s=0,
-    )
+    aliased = scan([ref("api", qualifier="live")], CloudWatchSource(moto_env), t, {}, wait_s=0)
     assert {f.rule for f in aliased.findings} == {"import-module-error", "timeout"}
 
 
