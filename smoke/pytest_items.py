@@ -34,11 +34,12 @@ LOG_SCAN = "log-scan"
 _MARKER_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 
 
-def _suite_files(state: PluginState, rootpath: Path) -> set[Path]:
+def _suite_files(state: PluginState) -> set[Path]:
     if state.suite_files is None:
         found: set[Path] = set()
+        base = state.settings.config_path.parent  # suites live beside smoke.yaml
         for pattern in state.settings.suite_globs:
-            full = pattern if os.path.isabs(pattern) else str(rootpath / pattern)
+            full = pattern if os.path.isabs(pattern) else str(base / pattern)
             found.update(Path(p).resolve() for p in glob.glob(full, recursive=True))
         state.suite_files = found
     return state.suite_files
@@ -46,9 +47,7 @@ def _suite_files(state: PluginState, rootpath: Path) -> set[Path]:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> SuiteFile | None:
     state = state_of(parent.config)
-    if file_path.suffix in (".yaml", ".yml") and file_path.resolve() in _suite_files(
-        state, parent.config.rootpath
-    ):
+    if file_path.suffix in (".yaml", ".yml") and file_path.resolve() in _suite_files(state):
         return SuiteFile.from_parent(parent, path=file_path)
     return None
 

@@ -76,7 +76,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="environment of smoke.yaml to run the suites' checks against "
                          "(without it, smoke checks are collected and skipped)")
     group.addoption("--smoke-config", metavar="PATH", default=None,
-                    help="the smoke configuration (default: smoke.yaml in the rootdir)")
+                    help="the smoke configuration (default: smoke.yaml in the current directory, "
+                         "else in the rootdir)")
     group.addoption("--smoke-suites", metavar="GLOB", action="append", default=None,
                     help="suite files to collect, relative to the rootdir "
                          f"(repeatable; default: {' '.join(DEFAULT_SUITES)})")
@@ -98,6 +99,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   default=True)
 
 
+def _default_config(here: Path, root: Path) -> Path:
+    """smoke.yaml where pytest was started (as `smoke run` looks), else in the rootdir."""
+    return here / "smoke.yaml" if (here / "smoke.yaml").is_file() else root / "smoke.yaml"
+
+
 def _settings(config: pytest.Config) -> Settings:
     from smoke.runner import DEFAULT_LOG_WAIT_S
 
@@ -115,7 +121,7 @@ def _settings(config: pytest.Config) -> Settings:
         wait = float(config.getini("smoke_log_wait") or DEFAULT_LOG_WAIT_S)
     return Settings(
         environment=config.getoption("smoke_env"),
-        config_path=path("smoke_config", "smoke_config") or root / "smoke.yaml",
+        config_path=path("smoke_config", "smoke_config") or _default_config(here, root),
         suite_globs=tuple(config.getoption("smoke_suites") or config.getini("smoke_suites")),
         json_path=path("smoke_json", "smoke_json"),
         allow_mutations=bool(config.getoption("allow_mutations")),
