@@ -116,3 +116,20 @@ def test_a_check_naming_an_undefined_function_is_a_collection_error(
     result = pytester.runpytest("suites", "--smoke-env", "web")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*uses function 'apx'*does not define*"])
+
+
+def test_a_project_in_a_subdirectory_finds_its_own_smoke_yaml_and_suites(
+    pytester: pytest.Pytester, http_project: LoopbackApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the rootdir (pytester.path) has a project; a nested one, run from its own
+    # directory, uses its own smoke.yaml and the suites beside it (as `smoke run` does)
+    pytester.makeini("[pytest]\n")
+    nested = pytester.path / "services" / "billing"
+    (nested / "suites").mkdir(parents=True)
+    (nested / "smoke.yaml").write_text((pytester.path / "smoke.yaml").read_text())
+    (nested / "suites" / "billing.yaml").write_text(HTTP_SUITE.replace("backend-api", "billing"))
+    monkeypatch.chdir(nested)
+    result = pytester.runpytest("suites", "--smoke-env", "web", "-v")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*billing.yaml::billing::health PASSED*"])
+    assert "backend-api::" not in result.stdout.str()
