@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 # The healthy example app, run locally end to end: real handlers, isolated imports,
 # log scan, reports in reports/ (exit 0).
 demo: $(STAMP)
-	$(BIN)/smoke run local --config examples/api/smoke.yaml
+	$(BIN)/smoke run local
 
 # The two deploy incidents, caught before they ship (each exits 1, by design).
 demo-broken: $(STAMP)
