@@ -104,6 +104,7 @@ def run_checks(
     stop: threading.Event | None = None,
     grace_s: float = GRACE_S,
     evaluate: Evaluate = _default_evaluate,
+    hurry: threading.Event | None = None,
 ) -> list[CheckResult]:
     """Run ``checks``; results in the same order. See the module docstring."""
     emit = _Emitter(handlers)
@@ -152,7 +153,7 @@ def run_checks(
             collect(done)
         if running:  # stopped with checks in flight: a short grace period
             grace_end = time.monotonic() + grace_s
-            while running and time.monotonic() < grace_end:
+            while running and time.monotonic() < grace_end and not (hurry and hurry.is_set()):
                 done, _ = wait(set(running), timeout=_POLL_S, return_when=FIRST_COMPLETED)
                 collect(done)
             for future, index in list(running.items()):

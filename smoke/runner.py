@@ -128,7 +128,8 @@ class Runner:
         self.handlers = list(handlers)
         self.redactor = redactor or Redactor()
         self.stop = stop or threading.Event()
-        self._signals = Signals(self.stop)
+        self.hurry = threading.Event()  # a second signal: no grace period
+        self._signals = Signals(self.stop, self.hurry)
         self._lock = threading.Lock()
         self._stack = contextlib.ExitStack()  # what connect() opened; closed after the reports
 
@@ -244,7 +245,7 @@ class Runner:
             results = run_checks(
                 plan.checks, transport, functions, self.handlers,
                 concurrency=opts.concurrency or DEFAULT_CONCURRENCY,
-                deadline_s=opts.deadline_s, stop=self.stop,
+                deadline_s=opts.deadline_s, stop=self.stop, hurry=self.hurry,
             )
         except RunAborted as exc:
             results, message, aborted = exc.results, f"the run stopped: {exc}", True

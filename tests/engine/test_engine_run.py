@@ -160,6 +160,18 @@ def test_checks_still_running_after_the_grace_period_are_not_run() -> None:
     assert "grace period" in (results[0].error or "")
 
 
+def test_hurry_cuts_the_grace_period_short() -> None:
+    transport = FakeTransport(delay_s=2.0)
+    stop, hurry = threading.Event(), threading.Event()
+    threading.Timer(0.05, stop.set).start()
+    threading.Timer(0.15, hurry.set).start()  # the second Ctrl-C
+    t0 = time.perf_counter()
+    results = run_checks([make_check("slow")], transport, {}, [], concurrency=1, stop=stop,
+                         grace_s=1.5, evaluate=no_failures, hurry=hurry)
+    assert time.perf_counter() - t0 < 0.6  # not the 1.5 s grace period
+    assert results[0].outcome is Outcome.NOT_RUN
+
+
 def test_a_fatal_error_stops_the_run_and_is_raised_after_recording() -> None:
     checks = [make_check(f"c{i}") for i in range(6)]
     transport = FakeTransport(plan={"c0": CheckNotExecuted("expired credentials", fatal=True)})

@@ -3,6 +3,8 @@ from __future__ import annotations
 import signal
 import threading
 
+import pytest
+
 from smoke.model import Check, CheckResult, Expect, Finding, Outcome, Request, ScanResult
 from smoke.runner import attach_findings, exit_code_for
 from smoke.signals import Signals
@@ -46,6 +48,19 @@ def test_signal_handlers_set_stop_and_are_restored() -> None:
         assert stop.wait(1.0)
         assert signals.received == "SIGTERM"
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_second_signal_hurries_and_a_third_gives_up() -> None:
+    stop, hurry = threading.Event(), threading.Event()
+    signals = Signals(stop, hurry)
+    with signals.installed(True):
+        signal.raise_signal(signal.SIGINT)
+        assert stop.is_set() and not hurry.is_set()
+        signal.raise_signal(signal.SIGINT)
+        assert hurry.is_set()
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+    assert signals.received == "SIGINT"
 
 
 def test_scan_refs_pin_an_alias_to_the_version_that_ran() -> None:
