@@ -131,6 +131,8 @@ class ConsoleReporter:
                     lines.append("  log tail (the lines that matter):")
                     lines += [f"    {line}" for line in kept]
         scan = finished.scan
+        if scan is None and self._started and self._started.meta.get("transport") == "http":
+            lines.append("log scan: none (via http: the logs are not read; use via: invoke)")
         if scan is not None:
             if scan.findings:
                 lines.append(f"Log scan findings ({len(scan.findings)}):")
