@@ -18,8 +18,10 @@ _JSON_STATUS = r'"status"\s*:\s*"(error|timeout|failure)"'
 
 DEFAULT_RULES: tuple[LogRule, ...] = (
     LogRule("import-module-error", r"Runtime\.ImportModuleError", "ImportModuleError"),
-    LogRule("module-not-found", r"ModuleNotFoundError", "ModuleNotFoundError"),
-    LogRule("import-error", r"\bImportError\b", "ImportError"),
+    # the exception as reported (``ModuleNotFoundError: ...``, ``"errorType": "..."``),
+    # not a traceback's indented source line such as ``raise ModuleNotFoundError(...)``
+    LogRule("module-not-found", r'^(?!\s).*?\bModuleNotFoundError(?::\s|")', "ModuleNotFoundError"),
+    LogRule("import-error", r'^(?!\s).*?\bImportError(?::\s|")', "ImportError"),
     LogRule("syntax-error", r"Runtime\.UserCodeSyntaxError", "UserCodeSyntaxError"),
     LogRule("handler-not-found", r"Runtime\.HandlerNotFound", "HandlerNotFound"),
     LogRule("timeout", r"Task timed out after", "Task timed out"),

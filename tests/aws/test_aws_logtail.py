@@ -167,3 +167,26 @@ def test_filter_pattern_ors_the_terms() -> None:
     assert pattern.startswith('?"ImportModuleError" ?"ModuleNotFoundError"')
     assert '?"Task timed out"' in pattern and pattern.endswith('?"RequestId"')
     assert filter_pattern([*DEFAULT_RULES, LogRule("mine", "oops")]) == ""
+
+
+@pytest.mark.parametrize(
+    ("line", "rule"),
+    [
+        ("ModuleNotFoundError: No module named 'src'", "module-not-found"),
+        ("[ERROR] ModuleNotFoundError: No module named 'src'\nTraceback (most recent call last):",
+         "module-not-found"),
+        ('{"errorType": "ModuleNotFoundError", "errorMessage": "No module named \'src\'"}',
+         "module-not-found"),
+        ("ImportError: cannot import name 'x' from 'y'", "import-error"),
+        # a traceback's source lines name the exception without it having happened
+        ('    raise ModuleNotFoundError("No module named src")', None),
+        ("    except ModuleNotFoundError:", None),
+        ("    except ImportError:  # optional speedups", None),
+        ('raise ImportError("x")', None),
+    ],
+)
+def test_rules_match_reported_exceptions_not_source_lines(line: str, rule: str | None) -> None:
+    from smoke.logscan.rules import DEFAULT_RULES, match_line
+
+    found = match_line(line, DEFAULT_RULES)
+    assert (found.name if found else None) == rule
