@@ -18,6 +18,7 @@ from smoke.events.common import (
     target_of,
     with_gateway_headers,
 )
+from smoke.events.paths import fill_path
 from smoke.model import Request
 
 TARGET_GROUP_ARN = (
@@ -27,8 +28,14 @@ ALB_HOST = f"smoke-alb-123456789.{REGION}.elb.amazonaws.com"
 
 
 def alb_event(request: Request, clock: Clock, *, multi_value: bool = False) -> dict[str, Any]:
-    """The event an ALB target group sends to a Lambda target."""
+    """The event an ALB target group sends to a Lambda target.
+
+    An ALB has no path parameters: the path arrives with the values filled in.
+    With ``multi_value`` (a target group with ``lambda.multi_value_headers.enabled``)
+    only the multi-value header and query maps are sent.
+    """
     target = target_of(request)
+    path = fill_path(target.path, request.path_parameters).sent
     headers = with_gateway_headers(request, ALB_HOST, lower=True, port="80", proto="http")
     trace = clock.request_id.replace("-", "")[:24]
     headers.setdefault("x-amzn-trace-id", f"Root=1-{clock.epoch_ms // 1000:08x}-{trace}")
@@ -42,7 +49,7 @@ def alb_event(request: Request, clock: Clock, *, multi_value: bool = False) -> d
         "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP_ARN}},
         "httpMethod": target.method,
         # the path, too, arrives as the client sent it
-        "path": encode_path(target.path),
+        "path": encode_path(path),
     }
     if multi_value:
         event["multiValueQueryStringParameters"] = {name: values for name, values in query}

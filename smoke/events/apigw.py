@@ -4,6 +4,10 @@ Shapes follow AWS's published samples (see tests/events/fixtures/). Keys that
 API Gateway sends as ``null`` when empty (query maps, path parameters, stage
 variables, body) are ``None`` in payload 1.0 and left out in payload 2.0, as
 API Gateway and Function URLs do.
+
+A path with ``{name}`` placeholders is the resource (REST) or route (HTTP API)
+template; the event's path has the check's ``path_parameters`` filled in (see
+``smoke.events.paths``). A Function URL has no routes and no path parameters.
 """
 
 from __future__ import annotations
@@ -27,7 +31,10 @@ from smoke.events.common import (
     user_agent_of,
     with_gateway_headers,
 )
+from smoke.events.paths import fill_path
 from smoke.model import Request
+
+DEFAULT_REST_STAGE = "prod"  # REST stage names cannot contain "$": "$default" becomes this
 
 _IDENTITY_NULLS = (
     "accessKey",
@@ -46,10 +53,13 @@ _IDENTITY_NULLS = (
 def rest_event(request: Request, clock: Clock) -> dict[str, Any]:
     """An API Gateway REST API Lambda proxy event (payload format 1.0)."""
     target = target_of(request)
+    path = fill_path(target.path, request.path_parameters)
     domain = host_of(request, f"{API_ID}.execute-api.{REGION}.amazonaws.com")
     headers = with_gateway_headers(request, domain, lower=False)
     body, is_base64 = encode_body(request)
-    stage = request.stage
+    stage = DEFAULT_REST_STAGE if request.stage == "$default" else request.stage
+    # on the execute-api host the client's path starts with the stage; a custom domain's does not
+    context_path = f"/{stage}{path.sent}" if ".execute-api." in domain else path.sent
     identity: dict[str, Any] = dict.fromkeys(_IDENTITY_NULLS)
     identity.update(sourceIp=SOURCE_IP, userAgent=user_agent_of(request))
     context: dict[str, Any] = {
@@ -60,13 +70,13 @@ def rest_event(request: Request, clock: Clock) -> dict[str, Any]:
         "extendedRequestId": clock.request_id,
         "httpMethod": target.method,
         "identity": identity,
-        "path": target.path if stage == "$default" else f"/{stage}{target.path}",
+        "path": context_path,
         "protocol": "HTTP/1.1",
         "requestId": clock.request_id,
         "requestTime": clock.request_time,
         "requestTimeEpoch": clock.epoch_ms,
         "resourceId": None,
-        "resourcePath": target.path,
+        "resourcePath": path.template,
         "stage": stage,
     }
     authorizer = authorizer_v1(request)
@@ -75,8 +85,8 @@ def rest_event(request: Request, clock: Clock) -> dict[str, Any]:
     query = target.query
     return {
         "version": "1.0",
-        "resource": target.path,
-        "path": target.path,
+        "resource": path.template,
+        "path": path.sent,
         "httpMethod": target.method,
         "headers": headers,
         "multiValueHeaders": {name: [value] for name, value in headers.items()},
@@ -84,7 +94,7 @@ def rest_event(request: Request, clock: Clock) -> dict[str, Any]:
         "queryStringParameters": {n: v[-1] for n, v in query if v} or None,
         "multiValueQueryStringParameters": {n: list(v) for n, v in query if v} or None,
         "requestContext": context,
-        "pathParameters": dict(request.path_parameters) or None,
+        "pathParameters": path.parameters or None,
         "stageVariables": None,
         "body": body,
         "isBase64Encoded": is_base64,
@@ -94,6 +104,8 @@ def rest_event(request: Request, clock: Clock) -> dict[str, Any]:
 def http_event(request: Request, clock: Clock, *, function_url: bool = False) -> dict[str, Any]:
     """An HTTP API event (payload format 2.0), or a Function URL event (same shape)."""
     target = target_of(request)
+    path = fill_path(target.path, request.path_parameters)
+    route = f"{target.method} {path.template}" if path.is_template and not function_url else "$default"
     if function_url:
         url_id = "smoke"
         domain = host_of(request, f"{url_id}.lambda-url.{REGION}.on.aws")
@@ -111,13 +123,13 @@ def http_event(request: Request, clock: Clock, *, function_url: bool = False) ->
         "domainPrefix": domain.split(".")[0],
         "http": {
             "method": target.method,
-            "path": target.path,
+            "path": path.decoded,
             "protocol": "HTTP/1.1",
             "sourceIp": SOURCE_IP,
             "userAgent": find_header(headers, "user-agent") or "",
         },
         "requestId": clock.request_id,
-        "routeKey": "$default",
+        "routeKey": route,
         "stage": "$default" if function_url else request.stage,
         "time": clock.request_time,
         "timeEpoch": clock.epoch_ms,
@@ -127,8 +139,8 @@ def http_event(request: Request, clock: Clock, *, function_url: bool = False) ->
         context["authorizer"] = authorizer
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": encode_path(target.path),
+        "routeKey": route,
+        "rawPath": encode_path(path.sent),
         "rawQueryString": encode_query(target.query),
     }
     if cookie_header:
@@ -140,7 +152,7 @@ def http_event(request: Request, clock: Clock, *, function_url: bool = False) ->
     event["requestContext"] = context
     if body is not None:
         event["body"] = body
-    if request.path_parameters and not function_url:
-        event["pathParameters"] = dict(request.path_parameters)
+    if path.parameters and not function_url:
+        event["pathParameters"] = path.parameters
     event["isBase64Encoded"] = is_base64
     return event

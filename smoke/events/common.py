@@ -89,7 +89,8 @@ def with_gateway_headers(
 ) -> dict[str, str]:
     """The request's headers plus what a gateway adds when the client did not send it.
 
-    With ``lower`` the names are lower-cased (HTTP API, Function URL, ALB); names that
+    A request with a body gets a ``Content-Length`` (the body's size in bytes), as
+    every client sends one. With ``lower`` the names are lower-cased (HTTP API, Function URL, ALB); names that
     differ only in case are then joined with commas, as HTTP APIs do.
     """
     defaults = {
@@ -99,6 +100,8 @@ def with_gateway_headers(
         "X-Forwarded-Port": port,
         "X-Forwarded-Proto": proto,
     }
+    if request.body is not None:
+        defaults["Content-Length"] = str(len(request.body))
     given = {name.lower() for name in request.headers}
     headers: dict[str, str] = {}
     for name, value in list(request.headers.items()) + [
@@ -153,8 +156,6 @@ def authorizer_v2(request: Request) -> dict[str, Any] | None:
         scopes = scope.split() if isinstance(scope, str) else None
         context["jwt"] = {"claims": dict(auth.claims), "scopes": scopes}
     if auth.context is not None or auth.principal_id is not None:
-        lam: dict[str, Any] = dict(auth.context or {})
-        if auth.principal_id is not None:
-            lam.setdefault("principalId", auth.principal_id)
-        context["lambda"] = lam
+        # payload 2.0 carries only the authorizer's context: no principalId, unlike 1.0
+        context["lambda"] = dict(auth.context or {})
     return context

@@ -55,7 +55,8 @@ def test_rest_event_has_the_shape_of_the_aws_sample(check, canonical, same_shape
     assert ctx["requestId"] == "req-1"
     assert ctx["requestTime"] == sample["requestContext"]["requestTime"]
     assert ctx["requestTimeEpoch"] == 1583349317135
-    assert ctx["resourcePath"] == ctx["path"] == "/my/path"
+    assert ctx["resourcePath"] == "/my/path"
+    assert (ctx["stage"], ctx["path"]) == ("prod", "/prod/my/path")  # "$default" is not a REST stage
     assert "authorizer" not in ctx
     json.dumps(event)
 

@@ -105,6 +105,36 @@ def test_every_builder_round_trips_the_request(
         assert not binary and sent.encode() == data
 
 
+STATIC = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="/?#{}%"),
+                 min_size=1, max_size=6)
+VALUE = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
+# a template's segments: a literal, or (placeholder name, its value)
+TEMPLATES = st.lists(st.one_of(STATIC, st.tuples(st.from_regex(r"\Ap[0-9]\Z"), VALUE)),
+                     min_size=1, max_size=4)
+
+
+@PROPERTY
+@given(kind=st.sampled_from(["apigw-rest", "apigw-http", "function-url", "alb"]), parts=TEMPLATES)
+def test_path_templates_are_filled_segment_by_segment(kind: str, parts: list[Any]) -> None:
+    values = {part[0]: part[1] for part in parts if isinstance(part, tuple)}
+    template = "/" + "/".join(p if isinstance(p, str) else "{" + p[0] + "}" for p in parts)
+    expected = [p if isinstance(p, str) else values[p[0]] for p in parts]
+    request = Request(method="PUT", path=template, path_parameters=values)
+    event = json.loads(json.dumps(build_event(_check(kind, request))))
+    key = "rawPath" if kind in ("apigw-http", "function-url") else "path"
+    assert [unquote(s) for s in event[key].split("/")[1:]] == expected
+    if kind == "apigw-rest":
+        assert event["resource"] == event["requestContext"]["resourcePath"] == template
+        assert event["requestContext"]["path"] == "/prod" + event["path"]
+        assert event["pathParameters"] == (values or None)
+    elif kind == "apigw-http":
+        assert event["routeKey"] == (f"PUT {template}" if values else "$default")
+        assert event["requestContext"]["http"]["path"] == "/" + "/".join(expected)
+        assert event.get("pathParameters") == (values or None)
+    else:
+        assert "pathParameters" not in event
+
+
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
