@@ -301,10 +301,16 @@ def _scan(args: argparse.Namespace) -> int:
         source = CloudWatchSource(env)
     start_ms = int((time.time() - args.since) * 1000)
     scan = scan_logs(list(functions.values()), source, start_ms=start_ms, end_ms=None,
-                     rules=(*DEFAULT_RULES, *env.log_rules), request_ids={}, wait_s=0.0)
+                     rules=(*DEFAULT_RULES, *env.log_rules), request_ids={}, wait_s=0.0,
+                     clock_skew_ms=0, all_streams=True, missing_ok=True)
     for finding in scan.findings:
-        print(redactor.text(f"{finding.function} [{finding.rule}] {finding.log_group}: {finding.line.strip()}"))
-    print(f"{len(scan.findings)} finding(s) in {len(scan.scanned_groups)} log group(s)")
+        first, _, more = finding.line.strip().partition("\n")
+        line = first + (" [...]" if more.strip() else "")
+        print(redactor.text(f"{finding.function} [{finding.rule}] {finding.log_group}: {line}"))
+    for note in scan.notes:
+        print(redactor.text(f"note: {note}"))
+    print(f"{len(scan.findings)} finding(s) in {len(scan.scanned_groups)} log group(s)"
+          + (f"; {len(scan.errors)} log group(s) could not be scanned" if scan.errors else ""))
     if scan.errors:
         for error in scan.errors:
             print(redactor.text(f"smoke: THE LOG SCAN COULD NOT RUN: {error}"), file=sys.stderr)

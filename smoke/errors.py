@@ -12,6 +12,7 @@ rest of the code only ever catches these::
     │   ├── CredentialsError        missing/expired credentials, unknown profile
     │   ├── DiscoveryError          no match / several matches for a function
     │   └── LogScanError            the log scan could not run (AccessDenied, no group)
+    │       └── LogGroupMissing     the group does not exist (the function never logged)
     └── CheckNotExecuted            raised by a transport for one check: the check is an
                                     ERROR result (never a pass); the run goes on.
                                     ``retryable`` is True only when the function did not run.
@@ -80,6 +81,11 @@ class DiscoveryError(HarnessError):
 
 class LogScanError(HarnessError):
     pass
+
+
+class LogGroupMissing(LogScanError):
+    """The log group does not exist: after an invocation, the scan could not run; for
+    ``smoke scan`` on its own, the function simply has not logged yet."""
 
 
 class CheckNotExecuted(SmokeError):

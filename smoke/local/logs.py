@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from smoke.errors import LogScanError
+from smoke.errors import LogGroupMissing, LogScanError
 from smoke.logscan import LogEvent
 
 LOG_GROUP_PREFIX = "/aws/lambda/"
@@ -118,7 +118,7 @@ class LocalLogSource:
         try:
             handle = path.open(encoding="utf-8", errors="replace")
         except FileNotFoundError:
-            raise LogScanError(
+            raise LogGroupMissing(
                 f"log group {log_group} does not exist: no local log file {path} "
                 "(the function has not run in this log directory)"
             ) from None

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from smoke.aws import ACCESS_DENIED_CODES, client, error_code, error_message, translate
-from smoke.errors import LogScanError
+from smoke.errors import LogGroupMissing, LogScanError
 from smoke.logscan import LogEvent
 from smoke.model import Environment
 
@@ -132,7 +132,7 @@ class CloudWatchSource:
 
     def _error(self, exc: Exception, code: str, log_group: str) -> LogScanError:
         if code == "ResourceNotFoundException":
-            return LogScanError(
+            return LogGroupMissing(
                 f"log group {log_group} does not exist ({error_message(exc)}): the function "
                 "has never logged, or logs to another group (LoggingConfig)"
             )

@@ -12,9 +12,8 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
 
-from smoke.errors import HarnessError
+from smoke.errors import HarnessError, LogGroupMissing
 from smoke.logscan import LogEvent, LogSource
 from smoke.logscan.rules import DEFAULT_RULES, filter_pattern, match_line
 from smoke.logtail import classify
@@ -39,30 +38,17 @@ def _stream_tag(ref: FunctionRef) -> str | None:
     return None  # an alias: any version may have run
 
 
-def _groups(functions: Sequence[FunctionRef]) -> list[_Group]:
+def _groups(functions: Sequence[FunctionRef], all_streams: bool = False) -> list[_Group]:
     groups: dict[str, _Group] = {}
     for ref in functions:
         name = ref.log_group or f"/aws/lambda/{ref.name}"
         group = groups.setdefault(name, _Group(name, ref.logical))
-        tag = _stream_tag(ref)
+        tag = None if all_streams else _stream_tag(ref)
         if tag is None or group.stream_tags is None:
             group.stream_tags = None
         else:
             group.stream_tags.add(tag)
     return list(groups.values())
-
-
-def _prefixes(tags: set[str] | None, start_ms: int, end_ms: int) -> list[str] | None:
-    """Stream name prefixes ``YYYY/MM/DD/[tag]`` for every UTC day of the window."""
-    if not tags:
-        return None
-    day = datetime.fromtimestamp(start_ms / 1000, tz=timezone.utc).date()
-    last = datetime.fromtimestamp(end_ms / 1000, tz=timezone.utc).date()
-    days: list[date] = []
-    while day <= last and len(days) < 32:
-        days.append(day)
-        day += timedelta(days=1)
-    return [f"{d:%Y/%m/%d}/{t}" for d in days for t in sorted(tags)]
 
 
 class _Attributor:
@@ -168,31 +154,48 @@ def scan_logs(
     wait_s: float,
     clock_skew_ms: int = 5000,
     poll_interval_s: float = 2.0,
+    all_streams: bool = False,
+    missing_ok: bool = False,
 ) -> ScanResult:
-    """Scan the log groups of ``functions``; ``request_ids`` maps request id -> check id."""
+    """Scan the log groups of ``functions``; ``request_ids`` maps request id -> check id.
+
+    Only the streams of the version that ran are read (``[$LATEST]`` without a qualifier,
+    ``[7]`` for version 7, every stream for an alias), unless ``all_streams``: a scan on
+    its own (``smoke scan``) cannot know which version served the traffic. With
+    ``missing_ok`` a log group that does not exist is a note (the function never logged),
+    not a scan that could not run.
+    """
     calls_before = source.api_calls
-    groups = _groups(functions)
+    groups = _groups(functions, all_streams)
     pattern = filter_pattern(rules, MARKER_TERMS if request_ids else ()) or None
     lo = start_ms - clock_skew_ms
     seen: dict[str, set[tuple[str | None, int, str]]] = {g.name: set() for g in groups}
     events: dict[str, list[LogEvent]] = {g.name: [] for g in groups}
     errors: dict[str, str] = {}
+    absent: dict[str, str] = {}  # missing_ok: groups that do not exist (yet)
     deadline = time.monotonic() + max(0.0, wait_s)
     read_to: dict[str, int] = {}
     while True:
         hi = end_ms + clock_skew_ms if end_ms is not None else int(time.time() * 1000)
         for group in groups:
-            if group.name in errors:
+            if group.name in errors or group.name in absent:
                 continue
             frm = max(lo, read_to[group.name] - REWIND_MS) if group.name in read_to else lo
             try:
-                prefixes = _prefixes(group.stream_tags, frm, hi)
-                for event in source.events(group.name, frm, hi, pattern, prefixes):
+                # Streams are named ``YYYY/MM/DD/[version]id`` after the day their sandbox
+                # started, which may be before the window: no server-side stream prefix;
+                # the version is checked here, on every returned event.
+                for event in source.events(group.name, frm, hi, pattern, None):
                     key = (event.log_stream, event.timestamp_ms, event.message)
                     if key in seen[group.name] or not _wanted_stream(event, group.stream_tags):
                         continue
                     seen[group.name].add(key)
                     events[group.name].append(event)
+            except LogGroupMissing as exc:
+                if not missing_ok:
+                    errors[group.name] = f"{group.function} ({group.name}): {exc.message}"
+                else:
+                    absent[group.name] = f"{group.function}: no log group {group.name} (never logged)"
             except HarnessError as exc:
                 errors[group.name] = f"{group.function} ({group.name}): {exc.message}"
             read_to[group.name] = hi
@@ -207,16 +210,16 @@ def scan_logs(
         if not missing or time.monotonic() + poll_interval_s > deadline:
             break
         time.sleep(poll_interval_s)
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = tuple(absent.values())
     if missing:
-        notes = (
+        notes += (
             f"{len(missing)} of {len(request_ids)} invocation(s) had no REPORT line in the logs "
             f"after waiting {wait_s:g}s: the logs may not be ingested yet, so errors of those "
             "invocations may be missing from this scan (raise --log-wait)",
         )
     return ScanResult(
         findings=tuple(findings),
-        scanned_groups=tuple(g.name for g in groups if g.name not in errors),
+        scanned_groups=tuple(g.name for g in groups if g.name not in errors and g.name not in absent),
         errors=tuple(errors.values()),
         api_calls=source.api_calls - calls_before,
         notes=notes,
@@ -246,4 +249,6 @@ def scan_environment(
         request_ids={},
         wait_s=0,
         clock_skew_ms=0,
+        all_streams=True,
+        missing_ok=True,
     )

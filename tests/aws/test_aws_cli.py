@@ -79,11 +79,39 @@ def test_scan_finds_an_import_error_inside_the_window_only(
     assert "1 finding(s) in 1 log group(s)" in out
 
 
-def test_scan_of_a_missing_log_group_is_loud_and_exits_3(
+def test_scan_of_a_function_that_never_logged_is_a_note_not_a_failure(
     moto_env: Environment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    make_function(moto_env, "quiet", _role(moto_env))  # never ran: no log group
-    config = write_config(tmp_path, moto_env, "      quiet: {name: quiet}\n")
-    assert main(["scan", "moto", "--since", "30m", "--config", str(config)]) == 3
-    err = capsys.readouterr().err
-    assert "THE LOG SCAN COULD NOT RUN" in err and "/aws/lambda/quiet" in err
+    # right after a deploy many functions have not run yet: `smoke scan` on its own says
+    # so; after `smoke run` invoked a function, a missing group is a scan that could
+    # not run (exit 3, tested in test_aws_logscan)
+    role = _role(moto_env)
+    make_function(moto_env, "quiet", role)
+    make_function(moto_env, "worker", role)
+    put_lines(moto_env, "/aws/lambda/worker", [
+        "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': No module named 'x'"
+        "\nTraceback (most recent call last):",
+    ], at_ms=int(time.time() * 1000) - 60_000)
+    config = write_config(tmp_path, moto_env,
+                          "      quiet: {name: quiet}\n      worker: {name: worker}\n")
+    assert main(["scan", "moto", "--since", "30m", "--config", str(config)]) == 1
+    out = capsys.readouterr().out
+    assert "note: quiet: no log group /aws/lambda/quiet (never logged)" in out
+    assert "No module named 'x' [...]" in out  # one line per finding
+    assert "1 finding(s) in 1 log group(s)" in out
+
+
+def test_scan_reads_every_version_stream_without_a_qualifier(
+    moto_env: Environment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # traffic through an alias runs numbered versions: `[7]` streams, not `[$LATEST]`
+    make_function(moto_env, "aliased", _role(moto_env))
+    logs = boto3.client("logs", region_name=moto_env.region, endpoint_url=moto_env.endpoint_url)
+    logs.create_log_group(logGroupName="/aws/lambda/aliased")
+    logs.create_log_stream(logGroupName="/aws/lambda/aliased", logStreamName="2026/11/22/[7]abc")
+    logs.put_log_events(logGroupName="/aws/lambda/aliased", logStreamName="2026/11/22/[7]abc",
+                        logEvents=[{"timestamp": int(time.time() * 1000) - 5_000,
+                                    "message": "Task timed out after 3.00 seconds"}])
+    config = write_config(tmp_path, moto_env, "      aliased: {name: aliased}\n")
+    assert main(["scan", "moto", "--since", "10m", "--config", str(config)]) == 1
+    assert "[timeout]" in capsys.readouterr().out
