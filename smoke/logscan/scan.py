@@ -211,7 +211,16 @@ def scan_logs(
             break
         time.sleep(poll_interval_s)
     notes: tuple[str, ...] = tuple(absent.values())
-    if missing:
+    wanted = set(request_ids)
+    if wanted and missing == wanted and not errors:
+        # not one line of this run's invocations arrived: the scan saw nothing of the run,
+        # and a scan that did not happen is never a clean scan
+        errors["*"] = (
+            f"none of the {len(wanted)} invocation(s) of this run appeared in the logs within "
+            f"{wait_s:g}s (no REPORT line): raise --log-wait, or check that the functions "
+            "can write their logs (logs:CreateLogStream/PutLogEvents, LoggingConfig)"
+        )
+    elif missing:
         notes += (
             f"{len(missing)} of {len(request_ids)} invocation(s) had no REPORT line in the logs "
             f"after waiting {wait_s:g}s: the logs may not be ingested yet, so errors of those "

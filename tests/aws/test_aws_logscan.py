@@ -221,6 +221,17 @@ def test_a_report_that_never_arrives_is_a_warning_not_a_clean_silence(
     assert len(result.notes) == 1 and "1 of 2 invocation(s) had no REPORT line" in result.notes[0]
 
 
+def test_a_run_whose_logs_never_arrive_is_not_a_clean_scan(
+    moto_env: Environment, logs: Logs
+) -> None:
+    t = now_ms()
+    logs.put("/aws/lambda/api", stream(), invocation(R1), t - 1000)  # an older run's lines
+    result = scan([ref("api")], CloudWatchSource(moto_env), t, {R2: "s::a", R3: "s::b"},
+                  wait_s=0.2, poll_interval_s=0.1)
+    assert len(result.errors) == 1
+    assert "none of the 2 invocation(s) of this run appeared in the logs" in result.errors[0]
+
+
 def test_version_qualifier_restricts_streams(moto_env: Environment, logs: Logs) -> None:
     t = now_ms()
     logs.put("/aws/lambda/api", stream("3"), invocation(R1, IMPORT_ERROR), t - 1000)
