@@ -101,12 +101,25 @@ class _Finder:
         except Exception as exc:
             if error_code(exc) in NOT_FOUND_CODES:
                 what = f"{name}:{spec.qualifier}" if spec.qualifier else name
+                bare = name if spec.qualifier else name.rsplit(":", 1)[0]
+                if qualifier and self.exists(bare):
+                    raise DiscoveryError(
+                        f"function '{spec.logical}': {what}: the function exists, but has no "
+                        f"alias or version {qualifier!r} (publish it, or fix the qualifier)"
+                    ) from exc
                 raise DiscoveryError(
                     f"function '{spec.logical}': {what} does not exist in region "
                     f"{self.region}{self.close_names(name)}"
                 ) from exc
             raise translate(exc, f"read the configuration of function {name}") from exc
         return to_ref(spec.logical, config, qualifier)
+
+    def exists(self, name: str) -> bool:
+        try:
+            self.lambda_client.get_function_configuration(FunctionName=name)
+        except Exception:
+            return False
+        return True
 
     @property
     def region(self) -> str:
@@ -116,6 +129,13 @@ class _Finder:
 
     def by_name(self, spec: FunctionSpec) -> FunctionRef:
         assert spec.name
+        parts = spec.name.split(":")
+        if spec.name.startswith("arn:") and len(parts) >= 7 and parts[3] != self.region:
+            raise DiscoveryError(
+                f"function '{spec.logical}': {spec.name} is in region {parts[3]}, but "
+                f"environment '{self.env.name}' is in {self.region}: one environment, one "
+                f"region (set region: {parts[3]}, or give the function of {self.region})"
+            )
         return self.configuration(spec, spec.name)
 
     def all_functions(self) -> list[dict[str, Any]]:

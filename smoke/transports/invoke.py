@@ -37,6 +37,18 @@ TIMEOUT_MARGIN_S = 15.0
 MAX_DELAY_S = 10.0
 
 
+def function_id(function: FunctionRef) -> str:
+    """What to invoke: the function's unqualified ARN when discovery found one.
+
+    By name, Lambda resolves the function in the caller's own account and region; the
+    ARN says exactly which function discovery read (another account through a resource
+    policy, say). The qualifier goes separately (``Qualifier``).
+    """
+    if function.arn and function.arn.startswith("arn:"):
+        return ":".join(function.arn.split(":")[:7])
+    return function.name
+
+
 class InvokeTransport:
     name = "invoke"
 
@@ -106,7 +118,7 @@ class InvokeTransport:
                 f"{check.id}: the event is not JSON-serialisable: {exc}"
             ) from exc
         params: dict[str, Any] = {
-            "FunctionName": function.name,
+            "FunctionName": function_id(function),
             "InvocationType": "RequestResponse",
             "LogType": "Tail",
             "Payload": body,

@@ -252,3 +252,34 @@ def test_spec_without_a_way_to_find_it(moto_env: Environment) -> None:
     env = with_functions(moto_env, local={"handler": "app.handler"})
     with pytest.raises(ConfigError, match="neither name"):
         discover(env)
+
+
+def test_an_arn_in_another_region_is_refused_not_resolved_by_name(moto_env: Environment) -> None:
+    make_function(moto_env, "plain-fn", _role(moto_env))
+    spec = FunctionSpec(logical="api",
+                        name="arn:aws:lambda:eu-west-1:123456789012:function:plain-fn")
+    env = Environment(name="moto", region=moto_env.region, endpoint_url=moto_env.endpoint_url,
+                      functions={"api": spec})
+    with pytest.raises(DiscoveryError) as info:
+        discover(env)
+    assert "is in region eu-west-1, but environment 'moto' is in us-east-1" in str(info.value)
+
+
+def test_a_missing_alias_is_not_a_missing_function(moto_env: Environment) -> None:
+    make_function(moto_env, "plain-fn", _role(moto_env))
+    env = Environment(name="moto", region=moto_env.region, endpoint_url=moto_env.endpoint_url,
+                      functions={"api": FunctionSpec(logical="api", name="plain-fn",
+                                                     qualifier="live")})
+    with pytest.raises(DiscoveryError) as info:
+        discover(env)
+    assert "the function exists, but has no alias or version 'live'" in str(info.value)
+
+
+def test_the_invoke_target_is_the_unqualified_arn_discovery_read() -> None:
+    from smoke.model import FunctionRef
+    from smoke.transports.invoke import function_id
+
+    ref = FunctionRef("api", "plain-fn", arn="arn:aws:lambda:us-east-1:210987654321:function:"
+                      "plain-fn:live", qualifier="live")
+    assert function_id(ref) == "arn:aws:lambda:us-east-1:210987654321:function:plain-fn"
+    assert function_id(FunctionRef("api", "plain-fn")) == "plain-fn"
