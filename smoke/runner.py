@@ -233,7 +233,7 @@ class Runner:
                            redact=self.redactor.text)
         except SmokeError as exc:
             self.emit(RunStarted(env.name, plan.checks, started, {}, meta))
-            results = self._not_run(plan.checks, f"not run: {exc}")
+            results = self._not_run(plan.checks, f"not run: the run could not start: {exc}")
             return self._finish(env.name, results, None, started, exc.exit_code, str(exc), {})
         transport, functions = conn.transport, conn.functions
         if conn.runtime_info:
