@@ -1,11 +1,17 @@
 """pytest collection for smoke: suite files, one item per check, one log-scan item per function.
 
 Tree: ``suites/api.yaml`` (SuiteFile) -> ``backend-api`` (SuiteNode) -> ``health`` (CheckItem),
-so a check's node id is ``suites/api.yaml::backend-api::health``. After selection (``-m``,
-``-k``, ...) one ``LogScanItem`` per function of the selected checks is appended last, under
-``smoke.yaml::log-scan::<function>``: the scan runs once after the checks, and its findings
-are test failures in ``--junitxml``. Tags are markers, so ``-m`` selects checks.
-Only public pytest API, in the style of pytest's ``doc/en/example/nonpython``.
+so a check's node id is ``suites/api.yaml::backend-api::health``. Tags are markers, so ``-m``
+selects checks.
+
+The log scan: ``smoke.yaml`` (LogScanFile, added to the session's collection, so pytest's
+"collected N items" counts it) -> ``log-scan`` -> one ``LogScanItem`` per function of the
+suites being collected, ``smoke.yaml::log-scan::<function>``. Selection (``-k``, ``-m``, ...)
+applies to checks: a function's scan item follows its checks, and is deselected with them
+when none of them is selected (``--smoke-no-log-scan`` drops the scan). Scan items run last.
+What the scan waits for is the final item list (``pytest_collection_finish``), after every
+plugin has deselected (``--lf``, ``--sw``, ...). Only public pytest API, in the style of
+pytest's ``doc/en/example/nonpython``.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 import glob
 import os
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +34,7 @@ from smoke.pytest_render import (
     render_check_failure,
     render_scan_failure,
 )
-from smoke.pytest_state import SKIP_REASON, PluginState, state_of
+from smoke.pytest_state import SKIP_REASON, PluginState, state_of, stop_after_failures
 
 LOG_SCAN = "log-scan"
 _MARKER_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
@@ -75,6 +81,7 @@ class SuiteFile(pytest.File):
         except ConfigError as exc:
             raise self.CollectError(str(exc)) from None
         state.redactor.add(*suite.secrets)
+        state.suite_functions[self.path.resolve()] = {c.function for c in suite.checks}
         yield SuiteNode.from_parent(self, name=suite.name, suite=suite)
 
 
@@ -87,6 +94,8 @@ class SuiteNode(pytest.Collector):
         state = state_of(self.config)
         for check in self.suite.checks:
             item = CheckItem.from_parent(self, name=check.name, check=check)
+            if not state.settings.enabled:  # a skip mark reports the check's own YAML line
+                item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
             for tag in check.tags:
                 marker = _tag_marker(self.config, state, tag)
                 if marker is not None:
@@ -100,7 +109,7 @@ class CheckItem(pytest.Item):
         self.check = check
 
     def setup(self) -> None:
-        if not state_of(self.config).settings.enabled:
+        if not state_of(self.config).settings.enabled:  # with `-p no:skipping`
             pytest.skip(SKIP_REASON)
 
     def runtest(self) -> None:
@@ -122,11 +131,48 @@ class CheckItem(pytest.Item):
         return self.path, max(0, self.check.location.line - 1), self.check.id
 
 
+# ------------------------------------------------------------------------ the log scan
+
+
+def _in_run(path: Path, config: pytest.Config) -> bool:
+    """Is ``path`` one of pytest's arguments, or inside one (``config.args``)?"""
+    here = config.invocation_params.dir
+    for arg in config.args:
+        target = (here / arg.split("::", 1)[0]).resolve()
+        if path == target or target in path.parents:
+            return True
+    return False
+
+
+def _functions_of_run(state: PluginState, config: pytest.Config) -> list[str]:
+    """The functions of the suites that this session collects (in whatever order it does)."""
+    from smoke.suites import load_suite
+
+    functions: set[str] = set()
+    for path in sorted(_suite_files(state)):
+        if not _in_run(path, config):
+            continue
+        if path not in state.suite_functions:
+            try:
+                suite = load_suite(path, require_env=False)
+            except ConfigError:
+                continue  # its SuiteFile reports the error
+            state.suite_functions[path] = {c.function for c in suite.checks}
+        functions |= state.suite_functions[path]
+    return sorted(functions)
+
+
 class LogScanFile(pytest.File):
     """The log scan's place in the tree: the configuration file (smoke.yaml)."""
 
     def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        return iter(())  # its items are made after selection (see the module docstring)
+        yield LogScanGroup.from_parent(self, name=LOG_SCAN)
+
+
+class LogScanGroup(pytest.Collector):
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        for function in _functions_of_run(state_of(self.config), self.config):
+            yield LogScanItem.from_parent(self, name=function, function=function)
 
 
 class LogScanItem(pytest.Item):
@@ -136,7 +182,10 @@ class LogScanItem(pytest.Item):
 
     def runtest(self) -> None:
         state = state_of(self.config)
-        scan = state.session().scan(state.logical, state.check_nodeids)
+        if self.function not in state.logical:  # e.g. --lf kept the scan but none of its checks
+            pytest.skip(f"no check of function {self.function} runs in this session")
+        scan = state.session().scan(state.logical, state.check_nodeids,
+                                    stop_after_failures(self.config))
         findings, errors = findings_for(self.function, scan)
         if findings or errors:
             raise LogScanFailed(self.function, findings, errors)
@@ -152,32 +201,67 @@ class LogScanItem(pytest.Item):
         return self.path, 0, f"{LOG_SCAN}::{self.function}"
 
 
-def _log_scan_items(session: pytest.Session, state: PluginState) -> list[LogScanItem]:
+def _log_scan_file(session: pytest.Session, state: PluginState) -> LogScanFile:
     assert state.config is not None
     path = Path(state.config.path).resolve()
     try:
         nodeid = path.relative_to(session.config.rootpath).as_posix()
     except ValueError:  # a configuration outside the rootdir
         nodeid = path.name
-    file = LogScanFile.from_parent(session, path=path, nodeid=nodeid)
-    group = _Group.from_parent(file, name=LOG_SCAN)
-    return [LogScanItem.from_parent(group, name=f, function=f) for f in state.logical]
+    return LogScanFile.from_parent(session, path=path, nodeid=nodeid)
 
 
-class _Group(pytest.Collector):
-    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
-        return iter(())
+# ------------------------------------------------------------------------------- hooks
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """The session collects smoke.yaml's log-scan items after its arguments (counted)."""
+    report = yield
+    if isinstance(collector, pytest.Session) and report.passed:
+        state = state_of(collector.config)
+        if state.scans_logs:
+            report.result.append(_log_scan_file(collector, state))
+    return report
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> Generator[None, None, None]:
-    result = yield  # selection (-m, -k, ...) and reordering by other plugins happen inside
-    state = state_of(config)
+    """Selection (-k, -m, ...) applies to checks; a scan item follows its function's checks."""
+    scans = [i for i in items if isinstance(i, LogScanItem)]
+    if scans:
+        items[:] = [i for i in items if not isinstance(i, LogScanItem)]
+    result = yield
+    selected = {i.check.function for i in items if isinstance(i, CheckItem)}
+    kept = [s for s in scans if s.function in selected]
+    dropped = [s for s in scans if s.function not in selected]
+    items.extend(kept)
+    if dropped:
+        state_of(config).scans_deselected = len(dropped)
+        config.hook.pytest_deselected(items=dropped)
+    return result
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist sends the collection to the controller
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What the scan waits for: the checks of the final item list, after every deselection."""
+    state = state_of(session.config)
+    items = session.items
+    scans = [i for i in items if isinstance(i, LogScanItem)]
+    if scans and items[len(items) - len(scans):] != scans:  # e.g. --ff moved a failed scan
+        items[:] = [*(i for i in items if not isinstance(i, LogScanItem)), *scans]
     checks = [i for i in items if isinstance(i, CheckItem)]
     state.check_nodeids = [i.nodeid for i in checks]
     state.logical = sorted({i.check.function for i in checks})
-    if state.scans_logs and state.logical:
-        items.extend(_log_scan_items(session, state))
-    return result
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> Sequence[str]:
+    dropped = state_of(config).scans_deselected
+    if not dropped:
+        return []
+    return [f"smoke: {dropped} log-scan item(s) deselected with all of their function's checks "
+            "(-k and -m select checks; a function's log scan follows its checks)"]

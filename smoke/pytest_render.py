@@ -19,12 +19,36 @@ from typing import Any
 from smoke.model import CheckResult, Finding, Location, Outcome, ScanResult
 from smoke.redact import Redactor
 
+HEADLINE_REASON_CHARS = 200
+_HEADS = {
+    Outcome.FAILED: "failed", Outcome.ERROR: "could not be executed",
+    Outcome.REFUSED: "was refused by the mutation guard (nothing was invoked)",
+    Outcome.NOT_RUN: "did not run",
+}
+
+
+def _one_line(text: str, limit: int = HEADLINE_REASON_CHARS) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def headline(result: CheckResult) -> str:
+    """The first line of a failure, and all that pytest's short summary and junitxml's
+    ``failure@message`` lead with: the check, and why (its first failed expectation, or
+    the error that kept it from running)."""
+    head = f"smoke check {result.check.id} {_HEADS.get(result.outcome, result.outcome.value)}"
+    if result.failures:
+        return f"{head}: {_one_line(result.failures[0].message)}"
+    if result.error:
+        return f"{head}: {_one_line(result.error)}"
+    return head
+
 
 class CheckFailed(Exception):
     """Raised by a check item whose check did not pass; carries the result to render."""
 
     def __init__(self, result: CheckResult) -> None:
-        super().__init__(f"{result.check.id}: {result.outcome.value}")
+        super().__init__(headline(result))
         self.result = result
 
 
@@ -68,14 +92,10 @@ def render_check_failure(result: CheckResult, redactor: Redactor, root: Path | N
     learn(redactor, CheckFinished(result))
     check, ex = result.check, result.exchange
     loc = check.location
-    head = {
-        Outcome.FAILED: "failed", Outcome.ERROR: "could not be executed",
-        Outcome.REFUSED: "was refused by the mutation guard (nothing was invoked)",
-        Outcome.NOT_RUN: "did not run",
-    }.get(result.outcome, result.outcome.value)
-    out = [f"smoke check {check.id} {head}", f"{_shown(loc, root)}:"]
+    first = headline(result)
+    out = [first, f"{_shown(loc, root)}:"]
     out.append(quote_lines(loc.file, loc.line, loc.end_line) or "  (the YAML lines are unavailable)")
-    if result.error:
+    if result.error and not first.endswith(f": {result.error}"):  # not said in full above
         out += ["", result.error]
     if ex is not None:
         out += ["", f"request ({ex.transport} -> {ex.target}):"]
@@ -116,8 +136,17 @@ def _names_a_function(error: str) -> bool:
     return bool(re.match(r"^[\w.-]+ \(/|^[\w.-]+: not scanned", error))
 
 
+def scan_headline(failure: LogScanFailed) -> str:
+    """The first line of a log-scan item's failure: the function, and the first problem."""
+    head = f"log scan of function {failure.function}"
+    if failure.errors:
+        return f"{head} could not run: {_one_line(failure.errors[0])}"
+    first = failure.findings[0]
+    return f"{head}: {len(failure.findings)} finding(s): [{first.rule}] {_one_line(first.line)}"
+
+
 def render_scan_failure(failure: LogScanFailed, redactor: Redactor) -> str:
-    out = [f"log scan of function {failure.function}:"]
+    out = [scan_headline(failure)]
     if failure.errors:
         out.append("the log scan could not run (a scan that did not happen is never clean):")
         out += [f"  {e}" for e in failure.errors]

@@ -149,11 +149,18 @@ class SmokeSession:
         self.shared.write_result(result)
         return result
 
-    def scan(self, logical: Sequence[str], check_nodeids: Sequence[str]) -> ScanResult:
-        """The log scan of the whole run, exactly once across all workers."""
+    def scan(
+        self, logical: Sequence[str], check_nodeids: Sequence[str], stop_after_failures: int = 0
+    ) -> ScanResult:
+        """The log scan of the whole run, exactly once across all workers.
+
+        It waits for the checks of ``check_nodeids`` (the final item list) that other
+        processes run, unless the run is stopping (``stop_after_failures`` failures).
+        """
         if not self.settings.log_scan:
             return ScanResult(skipped=True)
-        missing = self.shared.wait_done(check_nodeids, CHECKS_IDLE_TIMEOUT_S)
+        missing = self.shared.wait_done(check_nodeids, CHECKS_IDLE_TIMEOUT_S,
+                                        stop_after_failures)
         return self.shared.scan_once(
             lambda: self._scan(logical, len(missing)),
             timeout_s=CHECKS_IDLE_TIMEOUT_S + self.settings.log_wait_s + 60,

@@ -6,6 +6,7 @@ to every worker through ``workerinput``; a serial run is its own controller. Lay
     info-<worker>.pickle    what a process prepared: functions, local log dir, start time
     results/<key>.pickle    the CheckResult of every check that ran
     done/<key>              every check item that finished, however it ended
+    failed/<key>            every failed report (-x, --maxfail: the run is stopping)
     scan.lock, scan.pickle  the one log scan of the run (whoever takes the lock runs it)
 
 Files are written to a temporary name and renamed, so a reader never sees half a file.
@@ -50,7 +51,7 @@ def key_of(text: str) -> str:
 class SharedDir:
     def __init__(self, path: Path) -> None:
         self.path = path
-        for sub in ("results", "done"):
+        for sub in ("results", "done", "failed"):
             (path / sub).mkdir(parents=True, exist_ok=True)
 
     @classmethod
@@ -91,14 +92,25 @@ class SharedDir:
         done = {p.name for p in (self.path / "done").iterdir()}
         return [n for n in nodeids if key_of(n) not in done]
 
-    def wait_done(self, nodeids: Collection[str], idle_timeout_s: float) -> list[str]:
-        """Wait until every item in ``nodeids`` is done, or nothing finished for a while.
+    def mark_failed(self, report_id: str) -> None:
+        (self.path / "failed" / key_of(report_id)).touch()
+
+    def failures(self) -> int:
+        return sum(1 for _ in (self.path / "failed").iterdir())
+
+    def wait_done(
+        self, nodeids: Collection[str], idle_timeout_s: float, stop_after_failures: int = 0
+    ) -> list[str]:
+        """Wait until every item in ``nodeids`` is done, or nothing finished for a while,
+        or the run has ``stop_after_failures`` failures (``-x``: the rest will not run).
 
         Returns the ones still missing (a crashed worker, ``-x`` stopping the run...).
         """
         missing = self.missing(nodeids)
         last_change = time.monotonic()
         while missing and time.monotonic() - last_change < idle_timeout_s:
+            if stop_after_failures and self.failures() >= stop_after_failures:
+                break
             time.sleep(_POLL_S)
             now_missing = self.missing(missing)
             if len(now_missing) != len(missing):

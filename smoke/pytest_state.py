@@ -8,6 +8,7 @@ removes the directory. Each process closes its own transport and local runtime.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,10 @@ class PluginState:
     shared: SharedDir | None = None
     suite_files: set[Path] | None = None
     markers: set[str] = field(default_factory=set)
-    check_nodeids: list[str] = field(default_factory=list)  # the selected check items
+    check_nodeids: list[str] = field(default_factory=list)  # the check items that run
     logical: list[str] = field(default_factory=list)  # their functions
+    suite_functions: dict[Path, set[str]] = field(default_factory=dict)  # per suite file
+    scans_deselected: int = 0  # log-scan items deselected with all of their checks
     _session: SmokeSession | None = None
 
     @property
@@ -160,6 +163,28 @@ def pytest_configure_node(node: Any) -> None:
     state = state_of(node.config)
     if state.shared is not None:
         node.workerinput[SHARED_DIR_KEY] = str(state.shared.path)
+
+
+def stop_after_failures(config: pytest.Config) -> int:
+    """After how many failed reports pytest stops the run (-x, --maxfail, --sw); 0: never."""
+    maxfail = int(config.getoption("maxfail", 0) or 0)
+    if config.getoption("stepwise", False) or config.getoption("stepwise_skip", False):
+        stepwise = 2 if config.getoption("stepwise_skip", False) else 1
+        maxfail = min(maxfail, stepwise) if maxfail else stepwise
+    return maxfail
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Every failure of the run, across processes: a scan waiting for checks that -x (or
+    --maxfail, --sw) will never run stops waiting once the run is stopping."""
+    report = yield
+    state = state_of(item.config)
+    if state.shared is not None and report.failed:
+        state.shared.mark_failed(f"{report.nodeid}::{report.when}")
+    return report
 
 
 @pytest.hookimpl(trylast=True)

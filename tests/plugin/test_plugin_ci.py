@@ -14,7 +14,7 @@ import yaml
 CI = Path(__file__).resolve().parents[2] / "examples" / "ci"
 
 
-def _load(name: str) -> dict[str, Any]:
+def _load(name: str) -> dict[Any, Any]:
     data = yaml.safe_load((CI / name).read_text())
     assert isinstance(data, dict)
     return data
@@ -26,7 +26,7 @@ def _steps_running(job: dict[str, Any], command: str) -> list[dict[str, Any]]:
 
 def test_github_workflow_runs_after_deploys_on_demand_and_nightly() -> None:
     wf = _load("github-actions.yml")
-    on = wf.get("on", wf.get(True))  # YAML 1.1 reads a bare `on` key as true
+    on: dict[str, Any] = wf["on"] if "on" in wf else wf[True]  # YAML 1.1: a bare `on` is true
     assert {"workflow_run", "workflow_dispatch", "schedule"} <= set(on)
     assert on["workflow_run"]["types"] == ["completed"]
     assert all(len(entry["cron"].split()) == 5 for entry in on["schedule"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 from plugin_project import HTTP_SUITE, LoopbackApi
@@ -22,7 +23,7 @@ def test_items_are_named_after_suite_and_check_and_located_at_its_line(
     assert items[0].location == ("suites/api.yaml", 4, "backend-api::health")
     assert items[2].location[1] == lines.index("  - name: dashboard")
     path, line, name = items[1].reportinfo()
-    assert (path.name, line, name) == ("api.yaml", 8, "backend-api::providers answers without auth")
+    assert (Path(path).name, line, name) == ("api.yaml", 8, "backend-api::providers answers without auth")
 
 
 def test_tags_are_markers_that_select_with_strict_markers(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from junitparser import JUnitXml
@@ -30,7 +31,7 @@ scan_module.scan_logs = _counting
 """
 
 
-def _run(pytester: pytest.Pytester, root: Path, name: str, *extra: str) -> dict[str, object]:
+def _run(pytester: pytest.Pytester, root: Path, name: str, *extra: str) -> dict[str, Any]:
     (root / "scan-calls.txt").unlink(missing_ok=True)
     junit, report = root / f"{name}.xml", root / f"{name}.json"
     result = pytester.runpytest_subprocess(
@@ -46,8 +47,8 @@ def _run(pytester: pytest.Pytester, root: Path, name: str, *extra: str) -> dict[
             "scan_calls": calls}
 
 
-def _comparable(report: dict[str, object]) -> dict[str, object]:
-    data: dict = report  # type: ignore[assignment]
+def _comparable(report: dict[str, Any]) -> dict[str, object]:
+    data = report
     return {
         "checks": {c["id"]: (c["outcome"], c["status"], [f["kind"] for f in c["failures"]],
                              [f["rule"] for f in c["findings"]]) for c in data["checks"]},
@@ -66,7 +67,7 @@ def test_xdist_gives_the_serial_outcomes_one_report_and_one_log_scan(
     serial = _run(pytester, local_project, "serial")
     parallel = _run(pytester, local_project, "parallel", "-n", "2")
 
-    assert parallel["result"].ret == serial["result"].ret == pytest.ExitCode.TESTS_FAILED  # type: ignore[attr-defined]
+    assert parallel["result"].ret == serial["result"].ret == pytest.ExitCode.TESTS_FAILED
     assert parallel["cases"] == serial["cases"]
     assert serial["cases"]["smoke.yaml.log-scan::api"] == "failed"
     assert len(serial["cases"]) == 7
@@ -76,20 +77,20 @@ def test_xdist_gives_the_serial_outcomes_one_report_and_one_log_scan(
     assert sorted(p.name for p in logs.iterdir() if p.is_dir()) == ["gw0", "gw1"]
 
     # one JSON file with every check of every worker, the same as the serial one
-    assert _comparable(parallel["report"]) == _comparable(serial["report"])  # type: ignore[arg-type]
-    assert len(parallel["report"]["checks"]) == 5  # type: ignore[index]
-    assert _comparable(parallel["report"])["findings"] == [  # type: ignore[arg-type]
+    assert _comparable(parallel["report"]) == _comparable(serial["report"])
+    assert len(parallel["report"]["checks"]) == 5
+    assert _comparable(parallel["report"])["findings"] == [
         ("api", "module-not-found", "backend-api::providers")
     ]
 
     # the log scan ran exactly once in each run, also with two log-scan items and two workers
-    assert len(serial["scan_calls"]) == 1  # type: ignore[arg-type]
-    assert len(parallel["scan_calls"]) == 1  # type: ignore[arg-type]
+    assert len(serial["scan_calls"]) == 1
+    assert len(parallel["scan_calls"]) == 1
 
 
 def test_xdist_loadscope_also_scans_once(pytester: pytest.Pytester, local_project: Path) -> None:
     (local_project / "conftest.py").write_text(COUNTING_CONFTEST)
     run = _run(pytester, local_project, "scoped", "-n", "2", "--dist", "loadscope")
-    assert len(run["scan_calls"]) == 1  # type: ignore[arg-type]
-    assert run["cases"]["smoke.yaml.log-scan::api"] == "failed"  # type: ignore[index]
-    assert len(run["report"]["checks"]) == 5  # type: ignore[index]
+    assert len(run["scan_calls"]) == 1
+    assert run["cases"]["smoke.yaml.log-scan::api"] == "failed"
+    assert len(run["report"]["checks"]) == 5
