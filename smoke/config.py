@@ -101,6 +101,7 @@ class _ConfigBuilder:
             profile=data.get("profile"),
             endpoint_url=data.get("endpoint_url"),
             protected=bool(data.get("protected", False)),
+            log_scan=bool(data["log_scan"]) if "log_scan" in data else None,
             via=via,
             base_url=data.get("base_url"),
             template=self.path(template) if template is not None else None,

@@ -195,6 +195,12 @@ class Environment:
     log_rules: tuple[LogRule, ...] = ()
     secrets: tuple[str, ...] = ()  # literal values that must never be shown
     location: Location = Location("<unknown>")
+    log_scan: bool | None = None  # None: on for via invoke, off for via http
+
+    @property
+    def scans_logs(self) -> bool:
+        """Whether runs read the functions' logs after the checks (``--no-log-scan`` aside)."""
+        return self.log_scan if self.log_scan is not None else self.via != "http"
 
     @property
     def is_local(self) -> bool:

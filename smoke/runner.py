@@ -250,13 +250,17 @@ class Runner:
         except RunAborted as exc:
             results, message, aborted = exc.results, f"the run stopped: {exc}", True
         scan: ScanResult | None = None
-        if conn.log_source is not None:
-            if not opts.log_scan:
+        if conn.log_source is not None or env.log_scan is not None:
+            if not opts.log_scan or conn.log_source is None:
                 scan = ScanResult(skipped=True)
             elif not aborted and not self.stop.is_set():
+                over_http = transport_name == "http"
+                if over_http:  # no Lambda request ids to wait for: give ingestion its time
+                    self.stop.wait(opts.log_wait_s)
                 scan = scan_run(env, scan_refs(functions, results), conn.log_source(),
                                 started=started, request_ids=request_ids_of(results),
-                                wait_s=opts.log_wait_s)
+                                wait_s=0 if over_http else opts.log_wait_s,
+                                all_streams=over_http)
                 results = attach_findings(results, scan)
             if scan is not None:
                 self.emit(ScanFinished(scan))
@@ -295,7 +299,15 @@ def connect(
             raise HarnessError(f"environment {env.name!r} uses via: http but has no base_url")
         http = HttpTransport(env.base_url, timeout_s=http_timeout_s)
         stack.callback(http.close)
-        return Connection(http, {}, None)
+        if not env.scans_logs:
+            return Connection(http, {}, None)
+        # log_scan: true over http: the functions behind the URL are found as for invoke,
+        # and their logs read after the checks
+        from smoke.discovery import discover
+        from smoke.logscan.cloudwatch import CloudWatchSource
+
+        found = discover(env, sorted(set(logical)))
+        return Connection(http, dict(found), lambda: CloudWatchSource(env))
     from smoke.transports.invoke import InvokeTransport
 
     if env.is_local:
@@ -311,19 +323,22 @@ def connect(
         stack.callback(transport.close)
         functions = {k: v for k, v in runtime.functions.items() if k in set(logical)}
         info = {k: v for k, v in runtime.runtime_info.items() if k in functions}
-        return Connection(transport, functions, runtime.log_source, info)
+        source = runtime.log_source if env.scans_logs else None
+        return Connection(transport, functions, source, info)
     from smoke.discovery import discover
     from smoke.logscan.cloudwatch import CloudWatchSource
 
     functions = discover(env, sorted(set(logical)))
     transport = InvokeTransport(env)
     stack.callback(transport.close)
+    if not env.scans_logs:  # log_scan: false in smoke.yaml
+        return Connection(transport, dict(functions), None)
     return Connection(transport, dict(functions), lambda: CloudWatchSource(env))
 
 
 def scan_run(
     env: Environment, functions: Sequence[FunctionRef], source: LogSource, *,
-    started: float, request_ids: Mapping[str, str], wait_s: float,
+    started: float, request_ids: Mapping[str, str], wait_s: float, all_streams: bool = False,
 ) -> ScanResult:
     """The log scan after a run's checks; never raises: a scan that could not run says so."""
     from smoke.logscan.rules import DEFAULT_RULES
@@ -333,7 +348,7 @@ def scan_run(
         return scan_logs(
             functions, source, start_ms=int(started * 1000), end_ms=None,
             clock_skew_ms=clock_skew_ms(env), rules=(*DEFAULT_RULES, *env.log_rules),
-            request_ids=request_ids, wait_s=wait_s,
+            request_ids=request_ids, wait_s=wait_s, all_streams=all_streams,
         )
     except SmokeError as exc:
         return ScanResult(errors=(str(exc),))

@@ -132,7 +132,7 @@ class ConsoleReporter:
                     lines += [f"    {line}" for line in kept]
         scan = finished.scan
         if scan is None and self._started and self._started.meta.get("transport") == "http":
-            lines.append("log scan: none (via http: the logs are not read; use via: invoke)")
+            lines.append("log scan: none (via http; set log_scan: true to read the functions' logs)")
         if scan is not None:
             if scan.findings:
                 lines.append(f"Log scan findings ({len(scan.findings)}):")

@@ -115,3 +115,47 @@ def test_scan_reads_every_version_stream_without_a_qualifier(
     config = write_config(tmp_path, moto_env, "      aliased: {name: aliased}\n")
     assert main(["scan", "moto", "--since", "10m", "--config", str(config)]) == 1
     assert "[timeout]" in capsys.readouterr().out
+
+
+def test_an_http_environment_can_read_its_functions_logs(
+    moto_env: Environment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Healthy(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Healthy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        make_function(moto_env, "web-fn", _role(moto_env))
+        # the URL answers 200 while the function behind another route fails to import
+        put_lines(moto_env, "/aws/lambda/web-fn", [
+            "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': "
+            "No module named 'defusedxml'"], at_ms=int(time.time() * 1000))
+        (tmp_path / "suites").mkdir()
+        (tmp_path / "suites" / "web.yaml").write_text(
+            "suite: web\nfunction: api\nchecks:\n  - {name: health, get: /health}\n")
+        for scan, expected in (("", 0), ("    log_scan: true\n", 1)):
+            (tmp_path / "smoke.yaml").write_text(
+                "environments:\n  web:\n    via: http\n"
+                f"    base_url: http://127.0.0.1:{server.server_address[1]}\n"
+                f"    region: {moto_env.region}\n    endpoint_url: {moto_env.endpoint_url}\n"
+                + scan + "    functions:\n      api: {name: web-fn}\n")
+            code = main(["run", "web", "--config", str(tmp_path / "smoke.yaml"), "--log-wait", "0",
+                         "--json", str(tmp_path / "r.json"), "--junit", str(tmp_path / "r.xml")])
+            out = capsys.readouterr().out
+            assert code == expected, out
+        assert "No module named 'defusedxml'" in out
+        assert "PASS     web::health  200" in out
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -60,3 +60,25 @@ def test_a_package_only_smoke_has_is_a_runtime_import_module_error(
     assert isinstance(scan_case.result[0], Failure)
     assert "No module named 'yaml'" in (scan_case.result[0].text or "") + (
         scan_case.result[0].message or "")
+
+
+def test_log_scan_false_in_smoke_yaml_skips_the_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "app.py").write_text(
+        "def handler(event, context):\n    return {'statusCode': 200, 'body': 'ok'}\n")
+    (tmp_path / "suites").mkdir()
+    (tmp_path / "smoke.yaml").write_text(textwrap.dedent("""\
+        environments:
+          local:
+            log_scan: false
+            functions:
+              api: {handler: app.handler, code: code}
+        """))
+    (tmp_path / "suites" / "api.yaml").write_text(
+        "suite: api\nfunction: api\nchecks:\n  - {name: health, get: /health}\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "local"]) == 0
+    report = json.loads((tmp_path / "reports" / "smoke-local.json").read_text())
+    assert report["log_scan"]["skipped"] is True and report["log_scan"]["api_calls"] == 0
