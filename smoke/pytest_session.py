@@ -190,7 +190,7 @@ class SmokeSession:
             source = CloudWatchSource(self.env)
         scan = scan_run(self.env, refs, source, started=started,
                         request_ids=request_ids_of(results),
-                        wait_s=self.settings.log_wait_s)
+                        wait_s=self.settings.log_wait_s, all_streams=self.env.via == "http")
         if errors:
             scan = replace(scan, errors=(*scan.errors, *errors))
         return scan

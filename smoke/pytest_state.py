@@ -17,7 +17,7 @@ import pytest
 
 from smoke.errors import ConfigError, SmokeError
 from smoke.model import Config, Environment
-from smoke.pytest_session import Settings, SmokeSession, transport_name, write_json_report
+from smoke.pytest_session import Settings, SmokeSession, write_json_report
 from smoke.pytest_shared import SharedDir
 from smoke.redact import Redactor
 
@@ -48,9 +48,8 @@ class PluginState:
 
     @property
     def scans_logs(self) -> bool:
-        return (
-            self.env is not None and self.settings.log_scan and transport_name(self.env) == "invoke"
-        )
+        # as `smoke run`: on for via invoke, off for via http, unless smoke.yaml's log_scan
+        return self.env is not None and self.settings.log_scan and self.env.scans_logs
 
     def session(self) -> SmokeSession:
         if self._session is None:
@@ -205,7 +204,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         if path is not None and state.env is not None and state.config is not None:
             from smoke.model import ScanResult
 
-            if transport_name(state.env) == "invoke" and not state.settings.log_scan:
+            if state.env.scans_logs and not state.settings.log_scan:
                 state.shared.write_scan(ScanResult(skipped=True))
             try:
                 write_json_report(path, state.shared, state.env, state.config, state.redactor)
