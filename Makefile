@@ -17,10 +17,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/smoke run local
 
-# The two deploy incidents, caught before they ship (each exits 1, by design).
+# The two deploy incidents, caught before they ship (each run exits 1, by design; make
+# goes on). Their reports and function logs stay apart from the demo's.
 demo-broken: $(STAMP)
-	-$(BIN)/smoke run local --config examples/broken-layer/smoke.yaml --json reports/broken-layer.json --junit reports/broken-layer.xml
-	-$(BIN)/smoke run local --config examples/broken-router/smoke.yaml --json reports/broken-router.json --junit reports/broken-router.xml
+	-$(BIN)/smoke run local --config examples/broken-layer/smoke.yaml --json reports/broken-layer/ --junit reports/broken-layer/
+	-$(BIN)/smoke run local --config examples/broken-router/smoke.yaml --json reports/broken-router/ --junit reports/broken-router/
 
 test: $(STAMP)
 	$(BIN)/ruff check smoke tests benchmarks

@@ -81,7 +81,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="the smoke configuration (default: smoke.yaml in the current directory, "
                          "else in the rootdir)")
     group.addoption("--smoke-suites", metavar="GLOB", action="append", default=None,
-                    help="suite files to collect, relative to the rootdir "
+                    help="suite files to collect, relative to smoke.yaml's directory "
                          f"(repeatable; default: {' '.join(DEFAULT_SUITES)})")
     group.addoption("--smoke-json", metavar="PATH", default=None,
                     help="write smoke's JSON report of the whole run (all xdist workers) here")
@@ -91,7 +91,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="skip the log scan after the checks")
     group.addoption("--smoke-log-wait", metavar="SECONDS", type=float, default=None,
                     help="how long the log scan waits for log lines to arrive")
-    parser.addini("smoke_suites", "suite file globs, relative to the rootdir", type="args",
+    parser.addini("smoke_suites", "suite file globs, relative to smoke.yaml's directory", type="args",
                   default=list(DEFAULT_SUITES))
     parser.addini("smoke_config", "the smoke configuration file, relative to the rootdir",
                   default="")
