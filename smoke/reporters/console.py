@@ -118,8 +118,6 @@ class ConsoleReporter:
         for result in problems:
             lines.append(result_line(result))
             lines.append(f"  at {result.check.location}")
-            if result.error:
-                lines.append(f"  {result.error}")
             lines += failure_lines(result.failures)
             ex = result.exchange
             said = " ".join(f.message for f in result.failures)
@@ -131,7 +129,8 @@ class ConsoleReporter:
                     lines.append("  log tail (the lines that matter):")
                     lines += [f"    {line}" for line in kept]
         scan = finished.scan
-        if scan is None and self._started and self._started.meta.get("transport") == "http":
+        ran = any(r.exchange is not None for r in finished.results)
+        if scan is None and ran and self._started and self._started.meta.get("transport") == "http":
             lines.append("log scan: none (via http; set log_scan: true to read the functions' logs)")
         if scan is not None:
             if scan.findings:
