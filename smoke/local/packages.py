@@ -133,6 +133,8 @@ def _requirement_lines(requirements: Path) -> list[str]:
     return lines
 
 
+LAYER_BUILD_TIMEOUT_S = 600.0  # every outside call has a timeout, pip included
+
 def built_layer(content: Path, build_dir: Path) -> Path:
     """A layer's content: ``content`` itself, or its ``requirements.txt`` built with pip
     into ``build_dir/<layer dir name>-<hash>/python``."""
@@ -155,9 +157,17 @@ def built_layer(content: Path, build_dir: Path) -> Path:
             sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
             "--no-compile", "--target", str(target), "-r", str(requirements),
         ]  # fmt: skip
-        done = subprocess.run(
-            command, cwd=content, capture_output=True, text=True, check=False
-        )
+        try:
+            done = subprocess.run(
+                command, cwd=content, capture_output=True, text=True, check=False,
+                timeout=LAYER_BUILD_TIMEOUT_S,
+            )
+        except subprocess.TimeoutExpired:
+            shutil.rmtree(build, ignore_errors=True)
+            raise HarnessError(
+                f"building layer {content} from {requirements} took more than "
+                f"{LAYER_BUILD_TIMEOUT_S:g}s (pip could not reach the package index?)"
+            ) from None
         if done.returncode != 0:
             shutil.rmtree(build, ignore_errors=True)
             raise HarnessError(
