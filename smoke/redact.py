@@ -9,6 +9,7 @@ renderer of failures passes its output through the run's Redactor.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -18,6 +19,20 @@ from smoke.model import SENSITIVE_HEADERS
 
 MASK = "***"
 _MIN_SECRET_LEN = 3  # shorter values would mask ordinary text all over the report
+
+
+_CUT_MARKS = ("...", "\u2026")  # how excerpts say they were cut short
+
+
+def _spellings(secret: str) -> set[str]:
+    """A secret as it may appear in output: as is, URL-encoded (query strings, URLs,
+    ``rawQueryString``) and JSON-escaped (a function that logs its event)."""
+    from urllib.parse import quote, quote_plus
+
+    spelled = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    spelled.add(json.dumps(secret)[1:-1])
+    spelled.add(json.dumps(secret, ensure_ascii=False)[1:-1])
+    return {s for s in spelled if len(s) >= _MIN_SECRET_LEN}
 
 
 class Redactor:
@@ -40,7 +55,7 @@ class Redactor:
                     candidates.add(part)
                 for c in candidates:
                     if len(c) >= _MIN_SECRET_LEN and c.lower() not in {"bearer", "basic"}:
-                        self._secrets.add(c)
+                        self._secrets.update(_spellings(c))
             if len(self._secrets) != before:
                 ordered = sorted(self._secrets, key=len, reverse=True)
                 self._pattern = re.compile("|".join(re.escape(s) for s in ordered))
@@ -60,7 +75,18 @@ class Redactor:
         pattern = self._pattern
         if pattern is None or not value:
             return value
-        return pattern.sub(MASK, value)
+        masked = pattern.sub(MASK, value)
+        return self._cut_tail(masked) if masked.endswith(_CUT_MARKS) else masked
+
+    def _cut_tail(self, value: str) -> str:
+        """An excerpt cut short may end in the first characters of a secret: mask those."""
+        mark = next(m for m in _CUT_MARKS if value.endswith(m))
+        body = value[: -len(mark)]
+        for secret in self._secrets:
+            for k in range(len(secret) - 1, _MIN_SECRET_LEN - 1, -1):
+                if body.endswith(secret[:k]):
+                    return body[:-k] + MASK + mark
+        return value
 
     def headers(self, headers: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}

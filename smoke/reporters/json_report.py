@@ -60,7 +60,7 @@ def check_entry(result: CheckResult, redactor: Redactor) -> dict[str, Any]:
     response = ex.response if ex else None
     excerpt = None
     if response is not None and result.outcome is not Outcome.PASSED:
-        excerpt = redactor.text(response.text()[:EXCERPT_CHARS])
+        excerpt = redactor.text(response.text())[:EXCERPT_CHARS]  # redact, then cut
     return {
         "id": check.id,
         "suite": check.suite,

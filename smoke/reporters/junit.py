@@ -81,8 +81,8 @@ class JUnitReporter(FileReporter):
         check = result.check
         ex = result.exchange
         case = ET.Element("testcase", {
-            "classname": check.suite,
-            "name": check.name,
+            "classname": self.t(check.suite),
+            "name": self.t(check.name),
             "file": check.location.file,
             "line": str(check.location.line),
             "time": f"{(ex.latency_ms / 1000.0) if ex else 0.0:.3f}",

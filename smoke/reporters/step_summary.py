@@ -28,6 +28,10 @@ def step_summary_path() -> Path | None:
 
 class StepSummaryReporter(FileReporter):
 
+    def cell(self, text: str) -> str:
+        """A table cell: redacted first, then escaped (an escaped ``|`` would hide a secret)."""
+        return _cell(self.redactor.text(text))
+
     def render(self) -> str | None:
         started, finished, scan = self.run.started, self.run.finished, self.run.scan
         if started is None:
@@ -50,19 +54,19 @@ class StepSummaryReporter(FileReporter):
             ms = f"{ex.latency_ms:.0f}" if ex else ""
             detail = r.error or "; ".join(f.message for f in r.failures)
             out.append(
-                f"| {ICONS[r.outcome]} {LABELS[r.outcome]} | {_cell(r.check.id)} | {status} | {ms} | {_cell(detail)} |"
+                f"| {ICONS[r.outcome]} {LABELS[r.outcome]} | {self.cell(r.check.id)} | {status} | {ms} | {self.cell(detail)} |"
             )
         failing = [r for r in results if r.failures]
         if failing:
             out += ["", "### Failures", ""]
             for r in failing:
-                out.append(f"- **{_cell(r.check.id)}** ({r.check.location})")
+                out.append(f"- **{self.cell(r.check.id)}** ({r.check.location})")
                 for f in r.failures:
                     out.append(f"  - {f.message} (expected `{f.expected}`, actual `{f.actual}`)")
         if scan and (scan.findings or scan.errors):
             out += ["", "### Log scan", ""]
-            out += [f"- `{f.function}` [{f.rule}]: `{_cell(f.line.strip())}`" for f in scan.findings]
-            out += [f"- **the log scan could not run**: {_cell(e)}" for e in scan.errors]
+            out += [f"- `{f.function}` [{f.rule}]: `{self.cell(f.line.strip())}`" for f in scan.findings]
+            out += [f"- **the log scan could not run**: {self.cell(e)}" for e in scan.errors]
         return self.redactor.text("\n".join(out)) + "\n\n"
 
     def shutdown(self) -> None:
