@@ -14,7 +14,6 @@ import os
 import re
 import sys
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -253,7 +252,7 @@ def _list(args: argparse.Namespace) -> int:
     options = RunOptions(args.environment, tuple(args.suites), args.config, tuple(args.tag))
     _, plan = load_plan(options)
     env = plan.environment
-    transport = "http" if env.via == "http" else "invoke"
+    transport = env.via
     print(f"{len(plan.checks)} check(s) in {env.name} via {transport}"
           f"{' (protected)' if env.protected else ''}")
     for check in plan.checks:
@@ -283,8 +282,7 @@ def _discover(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     from smoke.discovery import discover
     from smoke.logscan.cloudwatch import CloudWatchSource
-    from smoke.logscan.rules import DEFAULT_RULES
-    from smoke.logscan.scan import scan_logs
+    from smoke.logscan.scan import scan_environment
     from smoke.redact import Redactor
 
     config = _load(args)
@@ -299,10 +297,7 @@ def _scan(args: argparse.Namespace) -> int:
     else:
         functions = discover(env)
         source = CloudWatchSource(env)
-    start_ms = int((time.time() - args.since) * 1000)
-    scan = scan_logs(list(functions.values()), source, start_ms=start_ms, end_ms=None,
-                     rules=(*DEFAULT_RULES, *env.log_rules), request_ids={}, wait_s=0.0,
-                     clock_skew_ms=0, all_streams=True, missing_ok=True)
+    scan = scan_environment(env, list(functions.values()), since_s=args.since, source=source)
     for finding in scan.findings:
         first, _, more = finding.line.strip().partition("\n")
         line = first + (" [...]" if more.strip() else "")

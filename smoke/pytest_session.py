@@ -13,12 +13,11 @@ run by pytest is judged and reported exactly as ``smoke run`` judges and reports
 from __future__ import annotations
 
 import contextlib
-import platform
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from smoke.errors import CheckNotExecuted, LogScanError, SmokeError
 from smoke.logscan import LogEvent
@@ -51,9 +50,6 @@ class Settings:
     def enabled(self) -> bool:
         return self.environment is not None
 
-
-def transport_name(env: Environment) -> str:
-    return "http" if env.via == "http" else "invoke"
 
 
 class LocalLogDirs:
@@ -116,9 +112,9 @@ class SmokeSession:
                 self.transport, self.functions = conn.transport, conn.functions
             except SmokeError as exc:
                 self._problem = exc
-            local = self.env.is_local and transport_name(self.env) == "invoke"
+            local = self.env.is_local and self.env.via == "invoke"
             self.shared.write_info(ProcessInfo(
-                worker=self.worker, started_at=started, transport=transport_name(self.env),
+                worker=self.worker, started_at=started, transport=self.env.via,
                 functions=dict(self.functions), log_dir=str(self.log_dir()) if local else None,
                 problem=str(self._problem) if self._problem else None,
             ))  # fmt: skip
@@ -205,7 +201,7 @@ def write_json_report(
     """One JSON report for the whole run, from every process's results (the controller)."""
     from smoke.reporters.json_report import JsonReporter
     from smoke.run_events import CheckFinished, RunFinished, RunStarted, ScanFinished
-    from smoke.runner import attach_findings, exit_code_for, smoke_version
+    from smoke.runner import attach_findings, exit_code_for, run_meta
     from smoke.suites import load_suite
 
     infos = shared.infos()
@@ -220,12 +216,7 @@ def write_json_report(
     for info in infos:
         functions.update(info.functions)
     started = min((i.started_at for i in infos), default=time.time())
-    meta: Mapping[str, Any] = {
-        "smoke_version": smoke_version(),
-        "python_version": platform.python_version(),
-        "transport": transport_name(env),
-        "config": str(config.path),
-    }
+    meta = run_meta(config, env)
     reporter = JsonReporter(path, redactor)
     reporter.start()
     reporter.handle_event(RunStarted(env.name, tuple(r.check for r in results), started,

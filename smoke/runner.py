@@ -93,6 +93,16 @@ def smoke_version() -> str:
     return str(version)
 
 
+def run_meta(config: Config, env: Environment) -> dict[str, Any]:
+    """What RunStarted says about the run (versions, transport, config): CLI and plugin."""
+    return {
+        "smoke_version": smoke_version(),
+        "python_version": platform.python_version(),
+        "transport": env.via,  # "invoke" | "http" (the schema allows no other)
+        "config": str(config.path),
+    }
+
+
 def load_plan(options: RunOptions) -> tuple[Config, Plan]:
     """Config, suites and the plan for ``options``; raises ConfigError (exit 2)."""
     from smoke.config import load_config
@@ -199,13 +209,7 @@ class Runner:
             self.redactor.add(*suite.secrets)
         for check in plan.checks:
             self.redactor.add_headers(check.request.headers)
-        transport_name = "http" if env.via == "http" else "invoke"
-        meta: dict[str, Any] = {
-            "smoke_version": smoke_version(),
-            "python_version": platform.python_version(),
-            "transport": transport_name,
-            "config": str(config.path),
-        }
+        meta = run_meta(config, env)
         started = time.time()
         refused = refused_checks(plan.checks, env, opts.allow_mutations)
         if refused:
@@ -254,7 +258,7 @@ class Runner:
             if not opts.log_scan or conn.log_source is None:
                 scan = ScanResult(skipped=True)
             elif not aborted and not self.stop.is_set():
-                over_http = transport_name == "http"
+                over_http = env.via == "http"
                 if over_http:  # no Lambda request ids to wait for: give ingestion its time
                     self.stop.wait(opts.log_wait_s)
                 scan = scan_run(env, scan_refs(functions, results), conn.log_source(),
