@@ -79,18 +79,9 @@ class RunOutcome:
 
 
 def smoke_version() -> str:
-    import smoke
+    from smoke import __version__
 
-    version = getattr(smoke, "__version__", None)
-    if version is None:  # e.g. an editable install that sees smoke as a namespace package
-        from importlib.metadata import PackageNotFoundError
-        from importlib.metadata import version as dist_version
-
-        try:
-            version = dist_version("smoke-lambda")
-        except PackageNotFoundError:
-            version = "unknown"
-    return str(version)
+    return __version__
 
 
 def run_meta(config: Config, env: Environment) -> dict[str, Any]:
