@@ -62,3 +62,36 @@ def test_refused_checks_lists_only_the_refused() -> None:
     refused = refused_checks(checks, PROD, allow_mutations=False)
     assert [c.name for c, _ in refused] == ["POST None", "raw None"]
     assert refused_checks(checks, DEV, allow_mutations=False) == []
+
+
+# ------------------------------------------------- issue 12, item 24: method overrides
+
+
+def _get(headers: dict[str, str] | None = None, query: dict[str, tuple[str, ...]] | None = None,
+         path: str = "/x", body: bytes | None = None, method: str = "GET") -> Check:
+    return Check(suite="s", name="sneaky", function="api", event="apigw-rest",
+                 request=Request(method=method, path=path, headers=headers or {},
+                                 query=query or {}, body=body),
+                 expect=Expect())
+
+
+@pytest.mark.parametrize("header", ["X-HTTP-Method-Override", "X-Method-Override",
+                                    "X-HTTP-Method", "x-http-method-override"])
+def test_item_24_method_override_headers_count_as_mutations(header: str) -> None:
+    status, reason = mutation_status(_get(headers={header: "DELETE"}), PROD, True)
+    assert status == "refused" and reason and header in reason
+    # overriding to a read-only method changes nothing
+    assert mutation_status(_get(headers={header: "GET"}), PROD, False) == ("safe", None)
+
+
+def test_item_24_method_query_parameter_counts_as_a_mutation() -> None:
+    assert mutation_status(_get(query={"_method": ("DELETE",)}), PROD, True)[0] == "refused"
+    assert mutation_status(_get(path="/items/3?_method=put"), PROD, True)[0] == "refused"
+    assert mutation_status(_get(query={"method": ("DELETE",)}), PROD, False) == ("safe", None)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD", "OPTIONS"])
+def test_item_24_read_only_method_with_a_body_counts_as_a_mutation(method: str) -> None:
+    status, reason = mutation_status(_get(body=b'{"delete": true}', method=method), PROD, True)
+    assert status == "refused" and reason and "body" in reason
+    assert mutation_status(_get(body=b"{}", method=method), DEV, False)[0] == "allowed"
