@@ -126,7 +126,11 @@ class _ConfigBuilder:
             local = host in ("localhost", "") or host.replace(".", "").isdigit()
             guess = f"{'http' if local else 'https'}://{value.lstrip('/')}"
             raise self.error(f"{key} needs a scheme: {guess}?", loc, hint=_URL_HINT)
-        parts = urlsplit(value)
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+        except ValueError as exc:  # "http://[::1": an unclosed IPv6 bracket
+            raise self.error(f"{key} is not a valid URL: {exc}", loc, _URL_HINT) from None
         if parts.scheme.lower() not in ("http", "https"):
             raise self.error(
                 f"{key} must be an http:// or https:// URL; got {parts.scheme}://", loc, _URL_HINT
