@@ -98,8 +98,8 @@ class FunctionReader:
             runtime=runtime,
             layers=tuple(self.layers()),
             environment=self.environment(),
-            timeout_s=float(self.number("Timeout", DEFAULT_TIMEOUT_S)),
-            memory_mb=int(self.number("MemorySize", DEFAULT_MEMORY_MB)),
+            timeout_s=self.number("Timeout", DEFAULT_TIMEOUT_S, low=1, high=900),
+            memory_mb=int(self.number("MemorySize", DEFAULT_MEMORY_MB, low=128, high=10240)),
             architecture=str(architectures[0]) if isinstance(architectures, list) else "x86_64",
             location=self.template.location(self.resource),
             warnings=tuple(self.warnings),
@@ -137,13 +137,19 @@ class FunctionReader:
         resolved = {str(k): self.resolve(v) for k, v in tags.items()}
         return {k: str(v) for k, v in resolved.items() if v is not None}
 
-    def number(self, name: str, default: float) -> float:
+    def number(self, name: str, default: float, *, low: float, high: float) -> float:
+        """A numeric property within Lambda's limits [low, high] (never NaN or infinite)."""
         value = self.resolve(self.prop(name, default))
         try:
-            return float(value)
-        except (TypeError, ValueError):
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
             node, key = self.where(name)
             self.fail(f"{name} must be a number, got {value!r}", node, key=key)
+        if not low <= number <= high:  # also false for NaN
+            node, key = self.where(name)
+            self.fail(f"{name} must be between {low:g} and {high:g} (Lambda's limits), "
+                      f"got {value!r}", node, key=key)
+        return number
 
     def local_path(
         self, value: Any, what: str, node: Any = None, key: str | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -78,7 +79,8 @@ def validate(data: Any, name: str, file: str, text: str, secrets: Iterable[str] 
     listed in its hint.
     """
     deepest = [_deepest(error) for error in _validator(name).iter_errors(data)]
-    issues = [
+    issues = _non_finite(data, file)  # first: a bound's message about NaN would mislead
+    issues += [
         issue
         for error in deepest
         if not (error.validator == "pattern" and has_placeholder(error.instance))
@@ -94,6 +96,34 @@ def validate(data: Any, name: str, file: str, text: str, secrets: Iterable[str] 
     raise ConfigError(
         message, loc, quote_lines(text, loc.line, loc.end_line), "\n".join([hint, *more]).strip()
     )
+
+
+def _non_finite(data: Any, file: str) -> list[tuple[Location, str, str]]:
+    """Every NaN or infinity (``.nan``, ``.inf``): a JSON Schema bound never rejects NaN, and
+    no limit, timeout or latency budget can be one."""
+    found: list[tuple[Location, str, str]] = []
+    stack: list[tuple[Any, list[Any]]] = [(data, [])]
+    while stack:
+        value, path = stack.pop()
+        items: Iterable[tuple[Any, Any]] = (
+            value.items() if isinstance(value, dict)
+            else enumerate(value) if isinstance(value, list) else ()
+        )
+        for key, item in items:
+            if isinstance(item, float) and not math.isfinite(item):
+                where = describe_path(data, [*path, key])
+                found.append((node_location(value, key, file),
+                              f"{where} must be a finite number; got {_yaml_float(item)}",
+                              "NaN and infinity are never valid here; write a number."))
+            elif isinstance(item, (dict, list)):
+                stack.append((item, [*path, key]))
+    return found
+
+
+def _yaml_float(value: float) -> str:
+    if math.isnan(value):
+        return ".nan"
+    return ".inf" if value > 0 else "-.inf"
 
 
 def _deepest(error: Any) -> Any:
