@@ -170,18 +170,27 @@ def run_main() -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from smoke.errors import SmokeError
     from smoke.redact import Redactor
     from smoke.reporters import build_reporters
+    from smoke.reporters.paths import refuse_collisions, remove_stale, report_path
     from smoke.reporters.step_summary import step_summary_path
     from smoke.runner import Runner, RunOptions
 
     env = args.environment
-    json_path = _report_path(args.json, f"smoke-{env}.json")
-    junit_path = _report_path(args.junit, f"smoke-{env}.xml")
+    json_path = report_path(args.json, f"smoke-{env}.json")
+    junit_path = report_path(args.junit, f"smoke-{env}.xml")
+    summary_path = step_summary_path()
+    reports = {"--json": json_path, "--junit": junit_path}
+    if summary_path is not None:
+        reports["$GITHUB_STEP_SUMMARY"] = summary_path
+    refuse_collisions(reports, _inputs(args))
+    for note in _suite_notes(args):
+        print(f"smoke: note: {note}", file=sys.stderr)
     redactor = Redactor()
     handlers = build_reporters(
         redactor, json_path=json_path, junit_path=junit_path, console=sys.stdout,
-        step_summary_path=step_summary_path(),
+        step_summary_path=summary_path,
     )
     options = RunOptions(
         environment=env, suites=tuple(args.suites), config_path=args.config,
@@ -189,7 +198,13 @@ def _run(args: argparse.Namespace) -> int:
         log_wait_s=args.log_wait, allow_mutations=args.allow_mutations, deadline_s=args.deadline,
         log_dir=str(Path(json_path).parent / "logs"),
     )
-    outcome = Runner(options, handlers, redactor=redactor).run()
+    runner = Runner(options, handlers, redactor=redactor)
+    try:
+        outcome = runner.run()
+    except SmokeError:
+        if not runner.started:  # nothing of this run was written: no stale green reports
+            _say_removed(remove_stale([json_path, junit_path]))
+        raise
     if outcome.interrupted:
         _INTERRUPTED.set()
     if outcome.message:
@@ -197,13 +212,33 @@ def _run(args: argparse.Namespace) -> int:
     return outcome.exit_code
 
 
-def _report_path(given: str | None, name: str) -> Path:
-    """``--json PATH``; a directory (existing, or written with a trailing /) gets ``name``."""
-    if given is None:
-        return Path("reports") / name
-    if Path(given).is_dir() or given.endswith(("/", os.sep)):
-        return Path(given) / name
-    return Path(given)
+def _say_removed(removed: Sequence[Path]) -> None:
+    if removed:
+        print("smoke: this run did not start; removed the previous run's reports so they "
+              f"cannot pass for this one: {', '.join(map(str, removed))}", file=sys.stderr)
+
+
+def _inputs(args: argparse.Namespace) -> list[Path]:
+    """The files a run reads (smoke.yaml, the suites, the templates): never a report path."""
+    from smoke.plan import SUITE_SUFFIXES, suites_dir
+
+    found = [Path(args.config)]
+    directory = suites_dir(args.config)
+    if directory.is_dir():
+        found += [p for p in directory.iterdir() if p.suffix.lower() in SUITE_SUFFIXES]
+    found += [Path(s) for s in args.suites if Path(s).exists()]
+    with contextlib.suppress(Exception):  # an unreadable config is reported by the run itself
+        from smoke.config import load_config
+
+        config = load_config(args.config, require_env=False)
+        found += [Path(e.template) for e in config.environments.values() if e.template]
+    return found
+
+
+def _suite_notes(args: argparse.Namespace) -> list[str]:
+    from smoke.plan import suite_notes
+
+    return suite_notes(args.config, tuple(args.suites))
 
 
 def _load(args: argparse.Namespace) -> Config:
@@ -242,6 +277,8 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"OK   {suite.path} ({len(suite.checks)} check(s))")
     for name in unset_vars(config, suites):
         print(f"note: {name} is not set (smoke run needs it)")
+    for note in _suite_notes(args):
+        print(f"note: {note}")
     return 0
 
 

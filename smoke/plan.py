@@ -7,6 +7,9 @@ function must be defined there) and applies ``--tag`` selection.
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +47,16 @@ def find_suites(config_path: str | Path, names: Sequence[str] = ()) -> list[Path
         else []
     )
     if not names:
+        unreadable = _unreadable_suites(directory)
+        if unreadable:
+            path, why = unreadable[0]
+            more = [f"also {p}: {w}" for p, w in unreadable[1:]]
+            raise ConfigError(
+                f"suite file {path} cannot be read: {why}",
+                Location(str(path)),
+                hint="\n".join(["Fix or remove it, or name the suites to run on the command "
+                                 "line.", *more]),
+            )
         if not available:
             raise ConfigError(
                 f"no suites found: {directory}/*.yaml matches no file",
@@ -67,6 +80,43 @@ def find_suites(config_path: str | Path, names: Sequence[str] = ()) -> list[Path
                 hint=valid_values(name, list(by_stem), "available suites"),
             )
     return list(dict.fromkeys(found))
+
+
+def _unreadable_suites(directory: Path) -> list[tuple[Path, str]]:
+    """Suite-looking entries of ``suites/`` that cannot be read as files: never skipped
+    silently (a run that quietly checks less is a false green)."""
+    found: list[tuple[Path, str]] = []
+    if not directory.is_dir():
+        return found
+    for path in sorted(directory.glob("*")):
+        if path.suffix not in SUITE_SUFFIXES:
+            continue
+        try:
+            mode = path.stat().st_mode  # follows symbolic links
+        except OSError as exc:
+            if path.is_symlink():
+                what = "a symbolic link loop" if exc.errno == errno.ELOOP else (
+                    f"a broken symbolic link (to {os.readlink(path)})")
+                found.append((path, what))
+            else:
+                found.append((path, exc.strerror or str(exc)))
+            continue
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            kind = "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+            found.append((path, f"{kind}, not a suite file"))
+    return found
+
+
+def suite_notes(config_path: str | Path, names: Sequence[str] = ()) -> list[str]:
+    """What ``suites/`` holds that is not read as a suite but looks like one (``.YAML``)."""
+    directory = suites_dir(config_path)
+    if names or not directory.is_dir():
+        return []
+    return [
+        f"{p} is not read: suite files end in .yaml or .yml (lower case); rename it"
+        for p in sorted(directory.glob("*"))
+        if p.suffix.lower() in SUITE_SUFFIXES and p.suffix not in SUITE_SUFFIXES
+    ]
 
 
 def load_suites(

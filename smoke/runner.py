@@ -133,8 +133,16 @@ class Runner:
         self._signals = Signals(self.stop, self.hurry)
         self._lock = threading.Lock()
         self._stack = contextlib.ExitStack()  # what connect() opened; closed after the reports
+        self._started = False
+
+    @property
+    def started(self) -> bool:
+        """Whether the run got as far as RunStarted (its reports say what happened)."""
+        return self._started
 
     def emit(self, event: RunEvent) -> None:
+        if isinstance(event, RunStarted):
+            self._started = True
         with self._lock:
             for handler in self.handlers:
                 handler.handle_event(event)
@@ -160,14 +168,18 @@ class Runner:
 
     def _shutdown_handlers(self) -> list[str]:
         """Shut every handler down; a report that could not be written is never silent."""
+        from smoke.reporters.paths import pair_lock
+
         problems: list[str] = []
-        for handler in self.handlers:
-            if problems and hasattr(handler, "report_problems"):
-                handler.report_problems = list(problems)  # the console says so, exit 3
-            try:
-                handler.shutdown()
-            except OSError as exc:
-                problems.append(f"could not write a report: {exc}")
+        paired = [getattr(h, "path", None) for h in self.handlers if getattr(h, "paired", False)]
+        with pair_lock(p for p in paired if isinstance(p, Path)):  # two runs at once: each writes its whole set in turn
+            for handler in self.handlers:
+                if problems and hasattr(handler, "report_problems"):
+                    handler.report_problems = list(problems)  # the console says so, exit 3
+                try:
+                    handler.shutdown()
+                except OSError as exc:
+                    problems.append(f"could not write a report: {exc}")
         return problems
 
     def _finish(

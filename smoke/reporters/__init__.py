@@ -90,7 +90,13 @@ class RunRecord:
 
 
 class FileReporter:
-    """A report written once, in ``shutdown()``, from everything the run's events said."""
+    """A report written once, in ``shutdown()``, from everything the run's events said.
+
+    ``paired``: one of the run's report files, written with the others under one lock
+    (``reporters.paths.pair_lock``), so two runs at once never mix their reports.
+    """
+
+    paired = True
 
     def __init__(self, path: Path, redactor: Redactor) -> None:
         self.path = path

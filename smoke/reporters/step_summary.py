@@ -27,6 +27,7 @@ def step_summary_path() -> Path | None:
 
 
 class StepSummaryReporter(FileReporter):
+    paired = False  # appended to GitHub's own file, beside other steps' summaries
 
     def cell(self, text: str) -> str:
         """A table cell: redacted first, then escaped (an escaped ``|`` would hide a secret)."""
