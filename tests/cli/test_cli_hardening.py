@@ -141,7 +141,7 @@ def test_item_13_a_run_writes_its_report_pair_under_the_shared_lock(
         except BaseException:
             proc.kill()
             raise
-    out, err = proc.communicate(timeout=60)
+    _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert json.loads(json_path.read_text())["run"]["exit_code"] == 0
     assert junit_path.exists()
