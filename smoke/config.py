@@ -111,7 +111,25 @@ class _ConfigBuilder:
             ),
             secrets=tuple(dict.fromkeys([*listed, *used])),
             location=loc,
+            python=self.interpreters(data),
         )
+
+    def interpreters(self, data: Any) -> dict[str, str]:
+        """``python:``: version -> interpreter path (``~`` expanded, relative to smoke.yaml)."""
+        found = {}
+        for key, value in (data.get("python") or {}).items():
+            path = str(value)
+            if os.sep in path or path.startswith("~"):
+                path = self.path(path)
+                if not Path(path).is_file():
+                    raise self.error(
+                        f"python: {key}: {value!r} does not exist ({path})",
+                        node_location(data["python"], key, self.file),
+                        hint="Give the path of a python3.X executable, e.g. "
+                        "~/.pyenv/versions/3.12.1/bin/python3.12.",
+                    )
+            found[str(key).removeprefix("python")] = path
+        return found
 
     def url(self, data: Any, key: str) -> None:
         """``base_url`` and ``endpoint_url`` must be http(s) URLs with a host."""

@@ -196,6 +196,7 @@ class Environment:
     secrets: tuple[str, ...] = ()  # literal values that must never be shown
     location: Location = Location("<unknown>")
     log_scan: bool | None = None  # None: on for via invoke, off for via http
+    python: Mapping[str, str] = field(default_factory=dict)  # local: "3.12" -> interpreter
 
     @property
     def scans_logs(self) -> bool:

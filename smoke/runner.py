@@ -352,15 +352,33 @@ def scan_run(
     from smoke.logscan.scan import scan_logs
 
     try:
-        return scan_logs(
+        scan = scan_logs(
             functions, source, start_ms=int(started * 1000), end_ms=None,
             clock_skew_ms=clock_skew_ms(env), rules=(*DEFAULT_RULES, *env.log_rules),
             request_ids=request_ids, wait_s=wait_s, all_streams=all_streams,
         )
+        return without_excluded(scan, getattr(source, "excluded", dict)())
     except SmokeError as exc:
         return ScanResult(errors=(str(exc),))
     except Exception as exc:  # a scan that did not happen is never a clean scan
         return ScanResult(errors=(f"log scan crashed: {type(exc).__name__}: {exc}",))
+
+
+def without_excluded(scan: ScanResult, excluded: Mapping[str, str]) -> ScanResult:
+    """The scan without findings of invocations the local runtime explained itself (an
+    interpreter mismatch is not a broken artifact); each explanation becomes a note."""
+    counts: dict[str, int] = {}
+    kept = []
+    for finding in scan.findings:
+        reason = excluded.get(finding.request_id or "")
+        if reason is None:
+            kept.append(finding)
+        else:
+            counts[reason] = counts.get(reason, 0) + 1
+    if not counts:
+        return scan
+    notes = tuple(f"{n} log finding(s) not counted against the app: {r}" for r, n in counts.items())
+    return replace(scan, findings=tuple(kept), notes=(*scan.notes, *notes))
 
 
 def scan_refs(

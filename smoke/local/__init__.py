@@ -122,6 +122,9 @@ def _definition(
         location=found.location,
         warnings=found.warnings,
         tags=found.tags,
+        build_method=found.build_method,
+        bundled=found.bundled,
+        layer_build_methods=found.layer_build_methods,
     )
 
 
@@ -182,7 +185,6 @@ class LocalRuntime:
         self.log_dir = log_dir
         region = env.region or DEFAULT_REGION
         template = read_template((base_dir / env.template).resolve()) if env.template else None
-        build_dir = (template.path.parent if template else base_dir) / "build" / "layers"
         self._by_name: dict[str, LocalFunction] = {}
         self.functions: dict[str, FunctionRef] = {}
         self.runtime_info: dict[str, dict[str, Any]] = {}
@@ -191,8 +193,8 @@ class LocalRuntime:
                 function = self._by_name.get(definition.name)
                 if function is None:
                     function = LocalFunction(
-                        definition, log_dir=log_dir, build_dir=build_dir, region=region,
-                        host=host, redact=redact,
+                        definition, log_dir=log_dir, region=region, host=host, redact=redact,
+                        python=env.python,
                     )  # fmt: skip
                     self._by_name[definition.name] = function
                 self.functions[logical] = FunctionRef(
@@ -218,7 +220,17 @@ class LocalRuntime:
         self._thread.start()
 
     def log_source(self) -> LogSource:
-        return LocalLogSource(self.log_dir)
+        source = LocalLogSource(self.log_dir)
+        source.excluded = self.excluded_request_ids  # type: ignore[attr-defined]
+        return source
+
+    def excluded_request_ids(self) -> dict[str, str]:
+        """Invocations whose errors are the local interpreter's fault (request id -> why):
+        the log scan does not count them as findings about the app."""
+        found: dict[str, str] = {}
+        for function in self._by_name.values():
+            found.update(function.mismatched)
+        return found
 
     def close(self) -> None:
         if self._server is None:

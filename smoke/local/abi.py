@@ -67,16 +67,22 @@ def _extension_files(roots: Iterable[Path]) -> Iterable[Path]:
 
 
 def check(
-    runtime: str | None, architecture: str, roots: Iterable[Path], limit: int = 20
+    runtime: str | None,
+    architecture: str,
+    roots: Iterable[Path],
+    limit: int = 20,
+    *,
+    python: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """``runtime_info`` for one function: declared runtime, the Python that ran it, warnings."""
+    """``runtime_info`` for one function: declared runtime, the Python that runs it
+    (``python``: its full version and executable; smoke's own by default), warnings."""
     version = declared_version(runtime)
+    full, executable = python or (platform.python_version(), sys.executable)
     warnings = []
-    if version and version != running_version():
+    if version and version != ".".join(full.split(".")[:2]):
         warnings.append(
             f"the function declares {runtime} but runs locally on Python "
-            f"{platform.python_version()} ({sys.executable}); version-specific behaviour "
-            "may differ from Lambda"
+            f"{full} ({executable}); version-specific behaviour may differ from Lambda"
         )
     local_arch = _architecture(platform.machine())
     if _architecture(architecture) != local_arch:
@@ -93,8 +99,36 @@ def check(
         warnings.append(f"... and {len(problems) - limit} more incompatible extension modules")
     return {
         "declared_runtime": runtime,
-        "python": platform.python_version(),
-        "python_executable": sys.executable,
+        "python": full,
+        "python_executable": executable,
         "architecture": architecture,
         "warnings": warnings,
     }
+
+
+def foreign_extensions(roots: Iterable[Path], running: str) -> dict[str, Path]:
+    """Dotted module name -> file, for the compiled modules under ``roots`` that Python
+    ``running`` (``"3.11"``) cannot import because they are built for another CPython."""
+    found: dict[str, Path] = {}
+    for root in roots:
+        for path in _extension_files([root]):
+            match = _CPYTHON_TAG.search(path.name)
+            if not match or f"{match['version']}.{match['minor']}" == running:
+                continue
+            parts = [*path.relative_to(root).parent.parts, path.name.split(".", 1)[0]]
+            found.setdefault(".".join(parts), path)
+    return found
+
+
+_NO_MODULE = re.compile(r"No module named '([\w.]+)'")
+_CANNOT_IMPORT = re.compile(r"cannot import name '(\w+)' from '([\w.]+)'")
+
+
+def mismatched_import(message: str, foreign: dict[str, Path]) -> Path | None:
+    """The foreign extension an import error message is about, if it is about one."""
+    names = [m.group(1) for m in _NO_MODULE.finditer(message)]
+    names += [f"{m.group(2)}.{m.group(1)}" for m in _CANNOT_IMPORT.finditer(message)]
+    for name in names:
+        if name in foreign:
+            return foreign[name]
+    return None

@@ -10,13 +10,11 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from smoke.local import abi
 from smoke.local.logs import FunctionLog
-from smoke.local.packages import built_layer, layer_paths, runtime_dir, unpacked
 from smoke.local.process import InvokeOutcome, Sandbox, new_request_id
 from smoke.local.runtime_api import Invocation
 from smoke.local.template import FunctionDefinition
@@ -35,11 +33,12 @@ class LocalFunction:
         definition: FunctionDefinition,
         *,
         log_dir: Path,
-        build_dir: Path,
         region: str,
         host: str = "127.0.0.1",
         redact: Callable[[str], str] | None = None,
+        python: Mapping[str, str] | None = None,
     ) -> None:
+        from smoke.local.runtime_setup import setup
         self.definition = definition
         self.name = definition.name
         self.region = region
@@ -47,30 +46,41 @@ class LocalFunction:
         self.arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{self.name}"
         self.log_group = f"/aws/lambda/{self.name}"
         self.log = FunctionLog(log_dir / f"{self.name}.log", redact=redact)
-        self.task_root = unpacked(definition.code)
-        self.layer_dirs = [unpacked(built_layer(unpacked(p), build_dir)) for p in definition.layers]
-        self.runtime_dir = runtime_dir()
-        self.python_version = abi.declared_version(definition.runtime) or abi.running_version()
-        self.runtime_info: dict[str, Any] = abi.check(
-            definition.runtime, definition.architecture, [self.task_root, *self.layer_dirs]
-        )
-        self.runtime_info["warnings"] = [*definition.warnings, *self.runtime_info["warnings"]]
+        ready = setup(definition, python or {})
+        self.interpreter = ready.interpreter
+        self.task_root = ready.task_root
+        self.import_dirs = ready.import_dirs
+        self.runtime_dir = ready.runtime_dir
+        self.unavailable = ready.unavailable  # why it cannot run (a failed build), if so
+        self.foreign = ready.foreign  # compiled modules its interpreter cannot import
+        self.python_version = ready.python_version
+        self.runtime_info: dict[str, Any] = ready.runtime_info
+        self.mismatched: dict[str, str] = {}  # request id -> why (interpreter mismatch)
         self._lock = threading.Lock()  # one invocation at a time
         self._state = threading.Lock()  # guards _closed and _sandbox against close()
         self._sandbox: Sandbox | None = None
         self._closed = False
 
     def sys_path(self) -> list[Path]:
-        """Lambda's order: task root, layers (a later layer overrides an earlier one, as
-        when Lambda extracts them into /opt in order), then the runtime directory."""
-        layers = list(reversed(self.layer_dirs))
-        site_packages = [layer_paths(layer, self.python_version)[0] for layer in layers]
-        python_dirs = [layer_paths(layer, self.python_version)[1] for layer in layers]
-        return [self.task_root, *site_packages, *python_dirs, self.runtime_dir]
+        """Lambda's order: task root (with the packages of its requirements.txt), layers
+        (a later layer overrides an earlier one, as when Lambda extracts them into /opt in
+        order), then the runtime directory."""
+        return [*self.import_dirs, self.runtime_dir]
+
+    def interpreter_mismatch(self, outcome: InvokeOutcome) -> str | None:
+        """Why a failed invocation is the local interpreter's fault, not the artifact's."""
+        if not self.foreign or not outcome.function_error:
+            return None
+        from smoke.local.runtime_setup import mismatch_reason
+
+        reason = mismatch_reason(self, outcome.payload)
+        if reason:
+            self.mismatched[outcome.request_id] = reason
+        return reason
 
     def environment(self) -> dict[str, str]:
         definition = self.definition
-        runtime = definition.runtime or f"python{abi.running_version()}"
+        runtime = definition.runtime or f"python{self.python_version}"
         stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{secrets.token_hex(16)}"
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
@@ -101,6 +111,8 @@ class LocalFunction:
             environment=self.environment(),
             log=self.log,
             host=self.host,
+            python=self.interpreter.executable,
+            python_version=self.interpreter.full_version,
         )
 
     def invoke(

@@ -141,7 +141,14 @@ class _Handler(BaseHTTPRequestHandler):
                 f"Unsupported invocation type {invocation_type!r}: RequestResponse, Event or DryRun",
             )
             return
+        if function.unavailable:  # e.g. its build failed: its checks are errors, with the reason
+            self._error(400, "FunctionNotBuiltException", function.unavailable)
+            return
         outcome, log_text = function.invoke(payload or b"{}", client_context=client_context)
+        mismatch = function.interpreter_mismatch(outcome)
+        if mismatch:  # the local interpreter's fault, not the artifact's: an error, not a verdict
+            self._error(400, "InterpreterMismatchException", mismatch)
+            return
         headers = {
             "Content-Type": "application/json",
             "X-Amz-Executed-Version": "$LATEST",

@@ -6,9 +6,8 @@
   into smoke's own environment.
 - **Packages and layers** are directories or ``.zip`` files; zips are extracted (Lambda
   unzips too) into the cache, keyed by the zip's hash.
-- A layer directory with a ``requirements.txt`` and no ``python/`` is built with
-  ``pip install --target``, cached by the requirements file's hash under the app's
-  ``build/`` directory (beside the template).
+- What ``sam build`` would build (requirements of functions and layers) is built by
+  ``smoke.local.artifacts`` and ``smoke.local.build``.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -121,59 +119,6 @@ def unpacked(path: Path) -> Path:
     build = Path(tempfile.mkdtemp(prefix=".unzip-", dir=final.parent))
     with zipfile.ZipFile(path) as archive:
         archive.extractall(build)
-    return _publish(build, final)
-
-
-def _requirement_lines(requirements: Path) -> list[str]:
-    lines = []
-    for raw in requirements.read_text(encoding="utf-8").splitlines():
-        line = raw.split(" #", 1)[0].strip()
-        if line and not line.startswith("#"):
-            lines.append(line)
-    return lines
-
-
-LAYER_BUILD_TIMEOUT_S = 600.0  # every outside call has a timeout, pip included
-
-def built_layer(content: Path, build_dir: Path) -> Path:
-    """A layer's content: ``content`` itself, or its ``requirements.txt`` built with pip
-    into ``build_dir/<layer dir name>-<hash>/python``."""
-    content = unpacked(content)
-    requirements = content / "requirements.txt"
-    if (content / "python").is_dir() or not requirements.is_file():
-        return content
-    key = hashlib.sha256(
-        requirements.read_bytes() + sys.version.encode()
-    ).hexdigest()[:16]
-    final = build_dir / f"{content.name}-{key}"
-    if final.is_dir():
-        return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(prefix=f".{content.name}-", dir=final.parent))
-    target = build / "python"
-    target.mkdir()
-    if any(not line.startswith("-") for line in _requirement_lines(requirements)):
-        command = [
-            sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-            "--no-compile", "--target", str(target), "-r", str(requirements),
-        ]  # fmt: skip
-        try:
-            done = subprocess.run(
-                command, cwd=content, capture_output=True, text=True, check=False,
-                timeout=LAYER_BUILD_TIMEOUT_S,
-            )
-        except subprocess.TimeoutExpired:
-            shutil.rmtree(build, ignore_errors=True)
-            raise HarnessError(
-                f"building layer {content} from {requirements} took more than "
-                f"{LAYER_BUILD_TIMEOUT_S:g}s (pip could not reach the package index?)"
-            ) from None
-        if done.returncode != 0:
-            shutil.rmtree(build, ignore_errors=True)
-            raise HarnessError(
-                f"building layer {content} from {requirements} failed "
-                f"(pip exit {done.returncode}):\n{(done.stderr or done.stdout).strip()}"
-            )
     return _publish(build, final)
 
 

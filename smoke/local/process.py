@@ -76,6 +76,8 @@ class Sandbox:
         environment: Mapping[str, str],
         log: FunctionLog,
         host: str = "127.0.0.1",
+        python: str = sys.executable,
+        python_version: str | None = None,
     ) -> None:
         self._cond = threading.Condition()
         self._out_lock = threading.Lock()
@@ -95,9 +97,9 @@ class Sandbox:
         env["AWS_LAMBDA_RUNTIME_API"] = self.api.address
         env["_SMOKE_SYS_PATH"] = os.pathsep.join(str(path) for path in sys_path)
         env["_SMOKE_PARENT_PID"] = str(os.getpid())
-        command = [sys.executable, "-I", "-S", str(CHILD_BOOTSTRAP), handler]
+        command = [python, "-I", "-S", str(CHILD_BOOTSTRAP), handler]
         self._started = time.perf_counter()
-        log.write(init_start_line())
+        log.write(init_start_line(python_version))
         # Its own session: a Ctrl-C in the terminal (SIGINT to the foreground process
         # group) reaches smoke, never the function; smoke decides what the check became.
         self.process = subprocess.Popen(
@@ -272,11 +274,13 @@ def kill_process_group(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
-def init_start_line() -> str:
-    """Lambda's first line of a cold start, before any output of the init phase."""
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+def init_start_line(full_version: str | None = None) -> str:
+    """Lambda's first line of a cold start, before any output of the init phase
+    (``full_version``: of the Python that runs the function; smoke's by default)."""
+    major, minor, micro = (full_version or ".".join(map(str, sys.version_info[:3]))).split(".")[:3]
+    version = f"{major}.{minor}"
     return (
-        f"INIT_START Runtime Version: python:{version}.v{sys.version_info.micro}\t"
+        f"INIT_START Runtime Version: python:{version}.v{micro}\t"
         f"Runtime Version ARN: arn:aws:lambda:local::runtime:python{version}-smoke-local"
     )
 

@@ -118,6 +118,11 @@ class FunctionDefinition:
     location: Location | None = None
     warnings: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    # how `sam build` builds it (Metadata BuildMethod), and whether a build tool already
+    # did (CDK's aws:asset:is-bundled, a .aws-sam/build template): see smoke.local.artifacts
+    build_method: str | None = None
+    bundled: bool = False
+    layer_build_methods: Mapping[str, str] = field(default_factory=dict)  # str(path) -> method
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,10 @@ _FUNCTION_PROPERTIES = frozenset(
 )  # fmt: skip
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 class FunctionReader:
     def __init__(self, template: Template, logical_id: str, resource: Any, region: str) -> None:
         self.template = template
@@ -37,6 +41,7 @@ class FunctionReader:
         self.resource = resource
         self.region = region
         self.warnings: list[str] = []
+        self.layer_build_methods: dict[str, str] = {}
         self.is_sam = resource.get("Type") == SERVERLESS_FUNCTION
         self.globals = template.globals if self.is_sam else {}
         properties = resource.get("Properties")
@@ -91,12 +96,15 @@ class FunctionReader:
             )
         runtime = self.runtime()
         architectures = self.prop("Architectures") or ["x86_64"]
+        layers = tuple(self.layers())
+        metadata = self.resource.get("Metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
         return FunctionDefinition(
             name=self.logical_id,
             handler=handler,
             code=self.code(),
             runtime=runtime,
-            layers=tuple(self.layers()),
+            layers=layers,
             environment=self.environment(),
             timeout_s=self.number("Timeout", DEFAULT_TIMEOUT_S, low=1, high=900),
             memory_mb=int(self.number("MemorySize", DEFAULT_MEMORY_MB, low=128, high=10240)),
@@ -104,6 +112,9 @@ class FunctionReader:
             location=self.template.location(self.resource),
             warnings=tuple(self.warnings),
             tags=self.tags(),
+            build_method=_text(metadata.get("BuildMethod")),
+            bundled=metadata.get("aws:asset:is-bundled") in (True, "true", "True"),
+            layer_build_methods=dict(self.layer_build_methods),
         )
 
     def runtime(self) -> str | None:
@@ -208,7 +219,12 @@ class FunctionReader:
             key = "ContentUri" if "ContentUri" in layer_props else "Content"
             node = layer_props if getattr(layer_props, "line", 0) else layer
             content = layer_props.get(key)
-            paths.append(self.local_path(content, f"layer {target} {key}", node, key))
+            path = self.local_path(content, f"layer {target} {key}", node, key)
+            metadata = layer.get("Metadata")
+            method = _text(metadata.get("BuildMethod")) if isinstance(metadata, dict) else None
+            if method:
+                self.layer_build_methods[str(path)] = method
+            paths.append(path)
         return paths
 
     def environment(self) -> dict[str, str]:

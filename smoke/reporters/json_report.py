@@ -118,6 +118,10 @@ def function_entry(ref: FunctionRef, local: Any = None) -> dict[str, Any]:
             "python": local.get("python"),
             "architecture": local.get("architecture"),
             "warnings": [str(w) for w in local.get("warnings", ())],
+            "python_executable": local.get("python_executable"),
+            "interpreter": local.get("interpreter"),
+            "builds": [dict(b) for b in local.get("builds", ())],
+            "unavailable": local.get("unavailable"),
         }
     return entry
 

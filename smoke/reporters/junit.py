@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import time
 import xml.etree.ElementTree as ET
+from typing import Any
 
 from smoke.model import CheckResult, Exchange, Finding, Outcome, ScanResult
 from smoke.reporters import FileReporter, failure_lines, write_atomic
@@ -88,6 +89,9 @@ class JUnitReporter(FileReporter):
             "time": f"{(ex.latency_ms / 1000.0) if ex else 0.0:.3f}",
         })
         properties = exchange_properties(ex) if ex else []
+        local = self.local_runtime(check.function)
+        if local.get("python"):
+            properties.append(("local_python", f"{local['python']} ({local.get('interpreter')})"))
         if properties:
             props = ET.SubElement(case, "properties")
             for name, value in properties:
@@ -106,7 +110,16 @@ class JUnitReporter(FileReporter):
                 "type": result.outcome.value,
             })
             el.text = self.t("\n".join(x for x in (result.error or "", failure_text(result)) if x))
+        if local.get("warnings"):  # e.g. no python3.X found: it ran on smoke's own Python
+            err = ET.SubElement(case, "system-err")
+            err.text = self.t("\n".join(f"local runtime warning: {w}" for w in local["warnings"]))
         return case
+
+    def local_runtime(self, function: str) -> dict[str, Any]:
+        started = self.run.started
+        info = dict(started.meta.get("local_runtime") or {}) if started else {}
+        found = info.get(function)
+        return found if isinstance(found, dict) else {}
 
     def scan_cases(self, scan: ScanResult) -> list[ET.Element]:
         by_function: dict[str, list[Finding]] = {}

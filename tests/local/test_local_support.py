@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from smoke.errors import LogScanError
 from smoke.local import abi
 from smoke.local.logs import FunctionLog, LocalLogSource, iso_timestamp, parse_timestamp_ms
-from smoke.local.packages import built_layer, runtime_dir
+from smoke.local.packages import runtime_dir
 
 
 def test_log_lines_are_timestamped_and_windowed(tmp_path: Path) -> None:
@@ -81,41 +80,3 @@ def test_the_runtime_directory_holds_only_lambdas_runtime_packages() -> None:
     names = {path.name for path in runtime_dir().iterdir()}
     assert {"awslambdaric", "boto3", "botocore", "jmespath", "dateutil", "s3transfer"} <= names
     assert not names & {"yaml", "httpx", "pytest", "jsonschema", "smoke"}
-
-
-def _wheel(directory: Path) -> Path:
-    """A minimal pure-Python wheel, so pip can build a layer without the network."""
-    path = directory / "tinydep-1.0-py3-none-any.whl"
-    with zipfile.ZipFile(path, "w") as wheel:
-        wheel.writestr("tinydep.py", "VALUE = 42\n")
-        wheel.writestr(
-            "tinydep-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: tinydep\nVersion: 1.0\n"
-        )
-        wheel.writestr(
-            "tinydep-1.0.dist-info/WHEEL",
-            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-        )
-        wheel.writestr("tinydep-1.0.dist-info/RECORD", "")
-    return path
-
-
-def test_a_layer_is_built_from_its_requirements_and_cached(tmp_path: Path) -> None:
-    layer = tmp_path / "layers" / "deps"
-    layer.mkdir(parents=True)
-    wheel = _wheel(tmp_path)
-    (layer / "requirements.txt").write_text(f"--no-index\n{wheel}\n")
-    build_dir = tmp_path / "build" / "layers"
-    built = built_layer(layer, build_dir)
-    assert built.parent == build_dir
-    assert (built / "python" / "tinydep.py").read_text() == "VALUE = 42\n"
-    assert built_layer(layer, build_dir) == built  # cached by the requirements' hash
-    (layer / "requirements.txt").write_text(f"--no-index\n{wheel}\n# changed\n")
-    assert built_layer(layer, build_dir) != built
-
-
-def test_a_layer_with_only_comments_in_its_requirements_is_empty(tmp_path: Path) -> None:
-    layer = tmp_path / "deps"
-    layer.mkdir()
-    (layer / "requirements.txt").write_text("# nothing yet\n")
-    built = built_layer(layer, tmp_path / "build")
-    assert list((built / "python").iterdir()) == []
