@@ -205,6 +205,8 @@ def _run(args: argparse.Namespace) -> int:
         if not runner.started:  # nothing of this run was written: no stale green reports
             _say_removed(remove_stale([json_path, junit_path]))
         raise
+    for note in outcome.notes:
+        print(redactor.text(f"note: {note}"), file=sys.stderr)
     if outcome.interrupted:
         _INTERRUPTED.set()
     if outcome.message:
@@ -267,14 +269,33 @@ def _validate(args: argparse.Namespace) -> int:
     config = load_config(args.config, require_env=False)
     print(f"OK   {config.path} ({len(config.environments)} environment(s))")
     suites = load_suites(find_suites(args.config, tuple(args.suites)), require_env=False)
+    routes: dict[str, list[str]] = {}  # suite -> "N in ENV" for suites with routes:
+    notes: list[str] = []
     for name, env in config.environments.items():
-        build_plan(config, name, suites)
+        expanded = suites
+        if any(s.routes is not None for s in suites):  # files only: no AWS, nothing run
+            from smoke.routes import expand_suites
+
+            expanded = expand_suites(config, env, suites, offline=True)
+            for before, after in zip(suites, expanded, strict=True):
+                if after.routes is not None and len(after.checks) > len(before.checks):
+                    count = len(after.checks) - len(before.checks)
+                    routes.setdefault(after.name, []).append(f"{count} check(s) in {name}")
+                notes.extend(after.notes)
+        build_plan(config, name, expanded)
         if env.is_local:  # the template too: every problem with file and line, nothing run
             found = _local_functions(config, env)
             where = f" ({env.template})" if env.template else ""
             print(f"OK   environment {name}{where}: {len(found)} local function(s)")
     for suite in suites:
-        print(f"OK   {suite.path} ({len(suite.checks)} check(s))")
+        parts = [f"{len(suite.checks)} check(s)"] if suite.checks or not suite.routes else []
+        if suite.routes:
+            generated = routes.get(suite.name)
+            parts.append(f"routes from {suite.routes.source}"
+                         + (f": {', '.join(generated)}" if generated else ""))
+        print(f"OK   {suite.path} ({'; '.join(parts)})")
+    for note in dict.fromkeys(notes):
+        print(f"note: {note}")
     for name in unset_vars(config, suites):
         print(f"note: {name} is not set (smoke run needs it)")
     for note in _suite_notes(args):
@@ -298,7 +319,9 @@ def _list(args: argparse.Namespace) -> int:
         event = "http" if transport == "http" else check.event  # no Lambda event over HTTP
         print(f"  {check.id:<40} {check.function:<12} {event:<12} {what:<32} {status}"
               f"{'  ' + reason if reason and status != 'safe' else ''}")
-        print(f"      {check.location}")
+        print(f"      {check.location}" + (f"  from {check.source}" if check.source else ""))
+    for note in dict.fromkeys(n for s in plan.suites for n in s.notes):
+        print(f"note: {note}")
     return 0
 
 

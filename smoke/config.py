@@ -209,6 +209,7 @@ class _ConfigBuilder:
             prefix=data.get("prefix"),
             tags={str(k): str(v) for k, v in data.get("tags", {}).items()},
             qualifier=data.get("qualifier"),
+            api=data.get("api"),
             handler=data.get("handler"),
             code=self.path(data["code"]) if "code" in data else None,
             runtime=data.get("runtime"),

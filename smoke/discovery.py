@@ -47,6 +47,24 @@ def discover(
     return found
 
 
+def stack_resources(env: Environment, stack: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every resource of ``stack`` and its nested stacks, each with the stack holding it."""
+    finder = _Finder(env)
+    found: list[tuple[str, dict[str, Any]]] = []
+    pending, seen = [stack], set()
+    while pending:
+        current = pending.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        for resource in finder.stack_resources(current):
+            found.append((current, resource))
+            nested = resource.get("PhysicalResourceId")
+            if resource.get("ResourceType") == STACK_TYPE and nested:
+                pending.append(nested)
+    return found
+
+
 def qualifier_of_arn(name: str) -> str | None:
     """``arn:aws:lambda:r:acct:function:name:alias`` -> ``alias``."""
     parts = name.split(":")

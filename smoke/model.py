@@ -111,6 +111,7 @@ class Check:
     tags: tuple[str, ...] = ()
     location: Location = Location("<unknown>")
     timeout_s: float | None = None
+    source: str = ""  # generated from `routes:`: where the route was found (file:line, API id)
 
     @property
     def id(self) -> str:
@@ -119,6 +120,36 @@ class Check:
     @property
     def is_raw(self) -> bool:
         return self.event == "raw"
+
+
+ROUTE_SOURCES = ("template", "openapi", "api")
+DEFAULT_ROUTE_METHODS = ("GET", "HEAD")
+
+
+@dataclass(frozen=True)
+class RoutesSpec:
+    """A suite's ``routes:``: one check per route of its function, generated before planning.
+
+    ``event`` is None when neither the routes nor the suite name one: the source decides
+    (an ``HttpApi`` event or HTTP API means ``apigw-http``, otherwise ``apigw-rest``).
+    """
+
+    source: str  # one of ROUTE_SOURCES
+    function: str
+    location: Location  # the `routes:` entry of the suite
+    event: str | None = None
+    file: str | None = None  # openapi: the document (absolute), relative to the suite
+    path: str | None = None  # openapi: a path the function serves the document at
+    base_path: str | None = None  # openapi: overrides servers / basePath ("" for none)
+    methods: tuple[str, ...] = DEFAULT_ROUTE_METHODS
+    path_parameters: Mapping[str, str] = field(default_factory=dict)
+    exclude: tuple[str, ...] = ()  # glob patterns over "METHOD /path" and "/path"
+    expect: Expect = field(default_factory=Expect)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    mutates: bool | None = None  # applies to generated checks of non-read-only methods
+    timeout_s: float | None = None
+    source_location: Location | None = None  # the `file:` or `path:` entry
 
 
 @dataclass(frozen=True)
@@ -132,6 +163,8 @@ class Suite:
     location: Location = Location("<unknown>")
     secrets: frozenset[str] = frozenset()  # values read through ${VAR}: never shown
     unset_vars: tuple[str, ...] = ()  # ${VAR}s left unset (loaded with require_env=False)
+    routes: RoutesSpec | None = None  # checks generated per environment (smoke.routes)
+    notes: tuple[str, ...] = ()  # what generating the routes had to say (catch-alls, ...)
 
 
 # --------------------------------------------------------------------- environments
@@ -161,6 +194,7 @@ class FunctionSpec:
     prefix: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     qualifier: str | None = None
+    api: str | None = None  # the API Gateway API (id or name) in front of it: `routes: {from: api}`
     # local runtime (explicit definition, or filled from a template)
     handler: str | None = None
     code: str | None = None

@@ -69,7 +69,9 @@ def _tag_marker(config: pytest.Config, state: PluginState, tag: str) -> pytest.M
 
 class SuiteFile(pytest.File):
     def collect(self) -> Iterator[SuiteNode]:
+        from smoke.errors import SmokeError
         from smoke.plan import build_plan
+        from smoke.routes import expand_suites, suite_functions
         from smoke.suites import load_suite
 
         state = state_of(self.config)
@@ -77,11 +79,13 @@ class SuiteFile(pytest.File):
             # without --smoke-env nothing runs: an unset ${VAR} must not break collection
             suite = load_suite(self.path, require_env=state.settings.enabled)
             if state.config is not None and state.env is not None:
+                if suite.routes is not None:  # one item per route of this environment
+                    suite = expand_suites(state.config, state.env, [suite])[0]
                 build_plan(state.config, state.env.name, [suite])  # every function is defined
-        except ConfigError as exc:
+        except SmokeError as exc:  # a source of routes AWS or the function could not give
             raise self.CollectError(str(exc)) from None
         state.redactor.add(*suite.secrets)
-        state.suite_functions[self.path.resolve()] = {c.function for c in suite.checks}
+        state.suite_functions[self.path.resolve()] = suite_functions(suite)
         yield SuiteNode.from_parent(self, name=suite.name, suite=suite)
 
 
@@ -92,7 +96,10 @@ class SuiteNode(pytest.Collector):
 
     def collect(self) -> Iterator[CheckItem]:
         state = state_of(self.config)
-        for check in self.suite.checks:
+        checks = list(self.suite.checks)
+        if self.suite.routes is not None and not state.settings.enabled:
+            checks.append(_routes_placeholder(self.suite))  # routes depend on the environment
+        for check in checks:
             item = CheckItem.from_parent(self, name=check.name, check=check)
             if not state.settings.enabled:  # a skip mark reports the check's own YAML line
                 item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
@@ -101,6 +108,17 @@ class SuiteNode(pytest.Collector):
                 if marker is not None:
                     item.add_marker(marker)
             yield item
+
+
+def _routes_placeholder(suite: Suite) -> Check:
+    """What stands for a suite's routes when no environment says which they are (skipped)."""
+    from smoke.model import Request
+
+    spec = suite.routes
+    assert spec is not None
+    return Check(suite=suite.name, name=f"routes from {spec.source}", function=spec.function,
+                 event=spec.event or "apigw-rest", request=Request(), expect=spec.expect,
+                 tags=spec.tags, location=spec.location)
 
 
 class CheckItem(pytest.Item):
@@ -146,6 +164,7 @@ def _in_run(path: Path, config: pytest.Config) -> bool:
 
 def _functions_of_run(state: PluginState, config: pytest.Config) -> list[str]:
     """The functions of the suites that this session collects (in whatever order it does)."""
+    from smoke.routes import suite_functions
     from smoke.suites import load_suite
 
     functions: set[str] = set()
@@ -157,7 +176,7 @@ def _functions_of_run(state: PluginState, config: pytest.Config) -> list[str]:
                 suite = load_suite(path, require_env=False)
             except ConfigError:
                 continue  # its SuiteFile reports the error
-            state.suite_functions[path] = {c.function for c in suite.checks}
+            state.suite_functions[path] = suite_functions(suite)
         functions |= state.suite_functions[path]
     return sorted(functions)
 

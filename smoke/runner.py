@@ -76,6 +76,7 @@ class RunOutcome:
     interrupted: str | None = None
     message: str | None = None  # what went wrong, for stderr (already redacted)
     functions: Mapping[str, FunctionRef] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # what generating routes had to say (catch-alls, ...)
 
 
 def smoke_version() -> str:
@@ -101,6 +102,12 @@ def load_plan(options: RunOptions) -> tuple[Config, Plan]:
 
     config = load_config(options.config_path)
     suites = load_suites(find_suites(options.config_path, options.suites))
+    env = config.environments.get(options.environment)
+    if env is not None and any(s.routes is not None for s in suites):
+        from smoke.routes import expand_suites
+
+        log_dir = Path(options.log_dir) if options.log_dir else None
+        suites = expand_suites(config, env, suites, log_dir=log_dir)
     return config, build_plan(config, options.environment, suites, options.tags)
 
 
@@ -133,6 +140,7 @@ class Runner:
         self._signals = Signals(self.stop, self.hurry)
         self._lock = threading.Lock()
         self._stack = contextlib.ExitStack()  # what connect() opened; closed after the reports
+        self.notes: tuple[str, ...] = ()
         self._started = False
 
     @property
@@ -192,7 +200,7 @@ class Runner:
             code = SIGNAL_EXIT.get(interrupted, 130)
         self.emit(RunFinished(env, tuple(checks), scan, started, time.time(), code, interrupted))
         text = self.redactor.text(message) if message else None
-        return RunOutcome(code, tuple(checks), scan, interrupted, text, functions)
+        return RunOutcome(code, tuple(checks), scan, interrupted, text, functions, self.notes)
 
     def _not_run(self, checks: Sequence[Check], why: str) -> list[CheckResult]:
         results = [CheckResult(c, Outcome.NOT_RUN, error=why) for c in checks]
@@ -206,6 +214,7 @@ class Runner:
 
         opts = self.options
         config, plan = load_plan(opts)
+        self.notes = tuple(n for s in plan.suites for n in s.notes)
         env = plan.environment
         self.redactor.add(*config.secrets, *env.secrets)
         for suite in plan.suites:

@@ -17,7 +17,17 @@ from typing import Any
 
 from smoke.errors import ConfigError
 from smoke.interpolate import has_placeholder, interpolate
-from smoke.model import Authorizer, Check, Expect, Location, Request, StatusExpectation, Suite
+from smoke.model import (
+    DEFAULT_ROUTE_METHODS,
+    Authorizer,
+    Check,
+    Expect,
+    Location,
+    Request,
+    RoutesSpec,
+    StatusExpectation,
+    Suite,
+)
 from smoke.schema import validate
 from smoke.yamlload import (
     key_location,
@@ -51,7 +61,14 @@ def load_suite(
     secrets = interpolate(data, env, file, text, require_env=require_env, unset=unset)
     validate(data, "suite", file, text, secrets)
     builder = _SuiteBuilder(file, text, data)
-    checks = tuple(builder.check(item, i) for i, item in enumerate(data["checks"]))
+    if "checks" not in data and "routes" not in data:
+        raise builder.error(
+            f"suite {data['suite']!r} has neither `checks:` nor `routes:`",
+            node_location(data, "suite", file),
+            hint="Add `checks:` (a list of requests) or `routes:` (e.g. `routes: {from: "
+            "template}`: one check per route of the function), or both.",
+        )
+    checks = tuple(builder.check(item, i) for i, item in enumerate(data.get("checks", ())))
     return Suite(
         name=data["suite"],
         path=file,
@@ -62,6 +79,7 @@ def load_suite(
         location=node_location(data, "suite", file),
         secrets=frozenset(secrets),
         unset_vars=tuple(unset),
+        routes=builder.routes(data["routes"]) if "routes" in data else None,
     )
 
 
@@ -120,6 +138,61 @@ class _SuiteBuilder:
             tags=tags,
             location=loc,
             timeout_s=float(timeout) if timeout is not None else None,
+        )
+
+    def routes(self, item: Any) -> RoutesSpec:
+        """``routes:``: what to generate checks from (see ``smoke.routes``)."""
+        loc = node_location(self.data, "routes", self.file)
+        source = item["from"]
+        function = item.get("function", self.data.get("function"))
+        if function is None:
+            raise self.error(
+                "`routes:` names no function",
+                loc,
+                hint="Add `function: NAME` to the suite or to `routes:` (a logical name "
+                "from smoke.yaml): its routes are the ones checked.",
+            )
+        if (item.get("event") or self.data.get("event")) == "raw":
+            raise self.error(
+                "`routes:` generates HTTP requests, but the event is raw",
+                node_location(item if "event" in item else self.data, "event", self.file),
+                hint="Use an HTTP event kind (apigw-rest, apigw-http, alb, function-url), or "
+                "leave `event:` out: the route's source decides.",
+            )
+        given = [k for k in ("file", "path") if k in item]
+        wanted = {"openapi": 1}.get(source, 0)
+        if len(given) != wanted:
+            if source == "openapi":
+                problem = "gives both `file:` and `path:`" if given else "needs `file:` or `path:`"
+                hint = ("`file: openapi.yaml` (relative to this suite) or `path: /openapi.json` "
+                        "(served by the function).")
+            else:
+                problem = f"with `from: {source}` takes no `{given[0]}:`"
+                hint = "`file:` and `path:` name an OpenAPI document: use `from: openapi`."
+            at = node_location(item, given[-1], self.file) if given else loc
+            raise self.error(f"`routes:` {problem}", at, hint=hint)
+        file = None
+        if "file" in item:
+            file = str((Path(self.file).resolve().parent / str(item["file"])).resolve())
+        methods = tuple(dict.fromkeys(str(m).upper() for m in item.get("methods", ())))
+        timeout = item.get("timeout")
+        return RoutesSpec(
+            source=source,
+            function=function,
+            location=loc,
+            event=item.get("event", self.data.get("event")),
+            file=file,
+            path=item.get("path"),
+            base_path=item.get("base_path"),
+            methods=methods or DEFAULT_ROUTE_METHODS,
+            path_parameters={str(k): _text(v) for k, v in item.get("path_parameters", {}).items()},
+            exclude=tuple(str(p) for p in item.get("exclude", ())),
+            expect=self.expect(item.get("expect", {})),
+            headers={str(k): _text(v) for k, v in item.get("headers", {}).items()},
+            tags=tuple(dict.fromkeys([*self.data.get("tags", ()), *item.get("tags", ())])),
+            mutates=item.get("mutates"),
+            timeout_s=float(timeout) if timeout is not None else None,
+            source_location=node_location(item, given[0], self.file) if given else None,
         )
 
     def check_raw(self, item: Any, name: str) -> None:

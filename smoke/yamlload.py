@@ -281,6 +281,11 @@ def load_yaml_text(path: str | Path) -> tuple[Any, str]:
     """``load_yaml`` and the file's text (for quoting lines in later errors)."""
     file = str(path)
     text = read_text(path)
+    return parse_yaml_text(text, file), text
+
+
+def parse_yaml_text(text: str, file: str) -> Any:
+    """Parse YAML ``text`` (read from ``file``) as ``load_yaml`` does, with the same errors."""
     loader = _MarkedLoader(text, file)
     try:
         data = loader.get_single_data()
@@ -301,7 +306,7 @@ def load_yaml_text(path: str | Path) -> tuple[Any, str]:
             hint="A suite starts with `suite: NAME` and `checks:`; "
             "smoke.yaml starts with `environments:`.",
         )
-    return data, text
+    return data
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> ConfigError:
