@@ -121,10 +121,10 @@ def _template(env: Environment, function: FunctionSpec, spec: RoutesSpec) -> Fou
                          if isinstance(v, dict) and v.get("Type") in FUNCTION_TYPES]
             raise _error(spec, f"the template {env.template} has no function {logical_id!r}",
                          valid_values(logical_id, functions, "functions in the template"))
-        shown = _shown(env.template)
+        path, shown = env.template, _shown(env.template)
         found = event_routes(
             template.resources, logical_id,
-            lambda node, key: str(template.location(node, key)).replace(env.template, shown, 1),
+            lambda node, key: str(template.location(node, key)).replace(path, shown, 1),
         )
         return Found(tuple(found), f"the Api/HttpApi events of {logical_id} in {shown}")
     if function.stack and function.resource:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-Write = Callable[[str, str], Path]
+from routes_support import Write
 
 
 @pytest.fixture()

@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Write
-from routes_support import by_name, plan_of
+from routes_support import Write, by_name, plan_of
 
 from smoke.errors import ConfigError
 

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Write
+from routes_support import Write
 
 from smoke.cli import main
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Write
-from routes_support import by_name, plan_of
+from routes_support import Write, by_name, plan_of
 
 from smoke.errors import ConfigError
 from smoke.guard import refused_checks
