@@ -36,4 +36,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) reports/*.json reports/*.xml reports/logs
+	rm -rf $(VENV) reports/*.json reports/*.xml reports/*.html reports/logs

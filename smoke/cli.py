@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("suites", nargs="*", metavar="SUITE", help="suite files or names (default: suites/*.yaml)")
     p.add_argument("--json", metavar="PATH", help="JSON report (default: reports/smoke-ENV.json)")
     p.add_argument("--junit", metavar="PATH", help="JUnit XML report (default: reports/smoke-ENV.xml)")
+    p.add_argument("--html", metavar="PATH",
+                   help="HTML report (default: smoke-ENV.html beside the JSON report)")
     p.add_argument("--tag", action="append", default=[], metavar="T", help="only checks with this tag (repeatable)")
     p.add_argument("--concurrency", type=_positive_int, metavar="N", help="checks in flight at once (default: 16)")
     p.add_argument("--no-log-scan", action="store_true", help="skip the CloudWatch / local log scan")
@@ -180,8 +182,9 @@ def _run(args: argparse.Namespace) -> int:
     env = args.environment
     json_path = report_path(args.json, f"smoke-{env}.json")
     junit_path = report_path(args.junit, f"smoke-{env}.xml")
+    html_path = report_path(args.html or str(json_path.parent) + os.sep, f"smoke-{env}.html")
     summary_path = step_summary_path()
-    reports = {"--json": json_path, "--junit": junit_path}
+    reports = {"--json": json_path, "--junit": junit_path, "--html": html_path}
     if summary_path is not None:
         reports["$GITHUB_STEP_SUMMARY"] = summary_path
     refuse_collisions(reports, _inputs(args))
@@ -189,8 +192,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"smoke: note: {note}", file=sys.stderr)
     redactor = Redactor()
     handlers = build_reporters(
-        redactor, json_path=json_path, junit_path=junit_path, console=sys.stdout,
-        step_summary_path=summary_path,
+        redactor, json_path=json_path, junit_path=junit_path, html_path=html_path,
+        console=sys.stdout, step_summary_path=summary_path,
     )
     options = RunOptions(
         environment=env, suites=tuple(args.suites), config_path=args.config,
@@ -203,7 +206,7 @@ def _run(args: argparse.Namespace) -> int:
         outcome = runner.run()
     except SmokeError:
         if not runner.started:  # nothing of this run was written: no stale green reports
-            _say_removed(remove_stale([json_path, junit_path]))
+            _say_removed(remove_stale([json_path, junit_path, html_path]))
         raise
     for note in outcome.notes:
         print(redactor.text(f"note: {note}"), file=sys.stderr)

@@ -86,7 +86,7 @@ def _shown(location: Location, root: Path | None) -> str:
 def render_check_failure(result: CheckResult, redactor: Redactor, root: Path | None = None) -> str:
     from smoke.reporters import failure_lines, learn, log_lines_that_matter
     from smoke.run_events import CheckFinished
-    from smoke.verdicts import excerpt
+    from smoke.verdicts import body_text, excerpt
     from smoke.yamlload import quote_lines
 
     learn(redactor, CheckFinished(result))
@@ -103,7 +103,7 @@ def render_check_failure(result: CheckResult, redactor: Redactor, root: Path | N
         out.append("")
         if ex.response is not None:
             out.append(f"response: status {ex.response.status} in {ex.latency_ms:.0f} ms")
-            body = excerpt(ex.response.text())
+            body = excerpt(body_text(ex.response))
             out.append(f"  body: {body}" if body else "  body: (empty)")
         elif ex.payload is not None and not ex.function_error:
             out.append(f"payload: {excerpt(json.dumps(ex.payload, default=str))}")

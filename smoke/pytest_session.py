@@ -7,7 +7,7 @@ run by pytest is judged and reported exactly as ``smoke run`` judges and reports
 - ``prepare()``: the transport and the functions, once per process, before the first check.
 - ``run_one(check)``: guard, send, judge; the result goes to the shared directory.
 - ``scan(functions)``: the log scan, once for the whole run (see ``SharedDir.scan_once``).
-- ``write_json_report()``: the controller merges every process's results into one file.
+- ``write_reports()``: the controller merges every process's results into one JSON and HTML report.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class Settings:
     allow_mutations: bool
     log_scan: bool
     log_wait_s: float
+    html_path: Path | None = None
 
     @property
     def enabled(self) -> bool:
@@ -195,12 +196,15 @@ class SmokeSession:
         self._stack.close()
 
 
-def write_json_report(
-    path: Path, shared: SharedDir, env: Environment, config: Config, redactor: Redactor
+def write_reports(
+    json_path: Path | None, html_path: Path | None, shared: SharedDir, env: Environment,
+    config: Config, redactor: Redactor,
 ) -> None:
-    """One JSON report for the whole run, from every process's results (the controller)."""
+    """One JSON and one HTML report for the whole run, from every process's results
+    (the controller)."""
+    from smoke.reporters.html import HtmlReporter
     from smoke.reporters.json_report import JsonReporter
-    from smoke.run_events import CheckFinished, RunFinished, RunStarted, ScanFinished
+    from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted, ScanFinished
     from smoke.runner import attach_findings, exit_code_for, run_meta
     from smoke.suites import load_suite
 
@@ -217,14 +221,20 @@ def write_json_report(
         functions.update(info.functions)
     started = min((i.started_at for i in infos), default=time.time())
     meta = run_meta(config, env)
-    reporter = JsonReporter(path, redactor)
-    reporter.start()
-    reporter.handle_event(RunStarted(env.name, tuple(r.check for r in results), started,
-                                     functions, meta))
-    for result in results:
-        reporter.handle_event(CheckFinished(result))
-    if scan is not None:
-        reporter.handle_event(ScanFinished(scan))
-    reporter.handle_event(RunFinished(env.name, tuple(results), scan, started, time.time(),
-                                      exit_code_for(results, scan)))
-    reporter.shutdown()
+    reporters: list[JsonReporter | HtmlReporter] = []
+    if json_path is not None:
+        reporters.append(JsonReporter(json_path, redactor))
+    if html_path is not None:
+        reporters.append(HtmlReporter(html_path, redactor))
+    events: list[RunEvent] = [
+        RunStarted(env.name, tuple(r.check for r in results), started, functions, meta),
+        *(CheckFinished(result) for result in results),
+        *([ScanFinished(scan)] if scan is not None else []),
+        RunFinished(env.name, tuple(results), scan, started, time.time(),
+                    exit_code_for(results, scan)),
+    ]
+    for reporter in reporters:
+        reporter.start()
+        for event in events:
+            reporter.handle_event(event)
+        reporter.shutdown()

@@ -17,7 +17,7 @@ import pytest
 
 from smoke.errors import ConfigError, SmokeError
 from smoke.model import Config, Environment
-from smoke.pytest_session import Settings, SmokeSession, write_json_report
+from smoke.pytest_session import Settings, SmokeSession, write_reports
 from smoke.pytest_shared import SharedDir
 from smoke.redact import Redactor
 
@@ -85,6 +85,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          f"(repeatable; default: {' '.join(DEFAULT_SUITES)})")
     group.addoption("--smoke-json", metavar="PATH", default=None,
                     help="write smoke's JSON report of the whole run (all xdist workers) here")
+    group.addoption("--smoke-html", metavar="PATH", default=None,
+                    help="write smoke's HTML report of the whole run (all xdist workers) here")
     group.addoption("--allow-mutations", action="store_true", default=False,
                     help="run checks declared `mutates: true` in protected environments")
     group.addoption("--smoke-no-log-scan", action="store_true", default=False,
@@ -96,6 +98,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("smoke_config", "the smoke configuration file, relative to the rootdir",
                   default="")
     parser.addini("smoke_json", "smoke's JSON report, relative to the rootdir", default="")
+    parser.addini("smoke_html", "smoke's HTML report, relative to the rootdir", default="")
     parser.addini("smoke_log_wait", "seconds the log scan waits for log lines", default="")
     parser.addini("smoke_log_scan", "scan the functions' logs after the checks", type="bool",
                   default=True)
@@ -126,6 +129,7 @@ def _settings(config: pytest.Config) -> Settings:
         config_path=path("smoke_config", "smoke_config") or _default_config(here, root),
         suite_globs=tuple(config.getoption("smoke_suites") or config.getini("smoke_suites")),
         json_path=path("smoke_json", "smoke_json"),
+        html_path=path("smoke_html", "smoke_html"),
         allow_mutations=bool(config.getoption("allow_mutations")),
         log_scan=not config.getoption("smoke_no_log_scan") and bool(config.getini("smoke_log_scan")),
         log_wait_s=float(wait),
@@ -200,17 +204,19 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if not state.is_controller or state.shared is None:
         return
     try:
-        path = state.settings.json_path
-        if path is not None and state.env is not None and state.config is not None:
+        json_path, html_path = state.settings.json_path, state.settings.html_path
+        wanted = json_path is not None or html_path is not None
+        if wanted and state.env is not None and state.config is not None:
             from smoke.model import ScanResult
 
             if state.env.scans_logs and not state.settings.log_scan:
                 state.shared.write_scan(ScanResult(skipped=True))
             try:
-                write_json_report(path, state.shared, state.env, state.config, state.redactor)
+                write_reports(json_path, html_path, state.shared, state.env, state.config,
+                              state.redactor)
             except (OSError, SmokeError) as exc:
                 reporter = session.config.pluginmanager.get_plugin("terminalreporter")
                 if reporter is not None:
-                    reporter.write_line(f"smoke: could not write {path}: {exc}", red=True)
+                    reporter.write_line(f"smoke: could not write a report: {exc}", red=True)
     finally:
         state.shared.remove()

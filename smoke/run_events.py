@@ -40,6 +40,20 @@ class ScanFinished:
 
 
 @dataclass(frozen=True)
+class DecisionMade:
+    """What a command decided from the run, for the reports to show beside the checks.
+
+    ``smoke scan``: ``kind="scan"``, verdict clean | findings | could not scan.
+    ``smoke gate``: ``kind="gate"``, e.g. promoted | held | rolled back, with its steps.
+    """
+
+    kind: str  # "scan" | "gate"
+    verdict: str
+    tone: str = "ok"  # ok | bad | warn: how the reports colour it
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class RunFinished:
     environment: str
     results: tuple[CheckResult, ...]
@@ -50,7 +64,9 @@ class RunFinished:
     interrupted: str | None = None  # "SIGINT" / "SIGTERM" / "deadline"
 
 
-RunEvent = RunStarted | CheckStarted | CheckFinished | ScanFinished | RunFinished
+RunEvent = (
+    RunStarted | CheckStarted | CheckFinished | ScanFinished | DecisionMade | RunFinished
+)
 
 
 class EventHandler(Protocol):

@@ -92,6 +92,9 @@ def run_meta(config: Config, env: Environment) -> dict[str, Any]:
         "python_version": platform.python_version(),
         "transport": env.via,  # "invoke" | "http" (the schema allows no other)
         "config": str(config.path),
+        "region": env.region,
+        # links to the CloudWatch console only for real AWS (not local, LocalStack or moto)
+        "aws_console": not env.is_local and not env.endpoint_url,
     }
 
 

@@ -15,6 +15,7 @@ a header. Rules:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,32 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """``text`` on one line, cut to ``limit`` characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+_TEXT_TYPES = ("text/", "json", "xml", "javascript", "x-www-form-urlencoded", "yaml", "csv")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def is_binary(body: bytes, content_type: str | None = None) -> bool:
+    """Whether a body is not text a person can read (NUL bytes, an image, invalid UTF-8)."""
+    if not body:
+        return False
+    kind = (content_type or "").lower()
+    if kind and not any(t in kind for t in _TEXT_TYPES):
+        return True
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return _CONTROL.search(text) is not None
+
+
+def body_text(response: Response) -> str:
+    """The body as text for people: a binary body is its length and content type, never raw."""
+    content_type = response.headers.get("content-type")
+    if is_binary(response.body, content_type):
+        return f"<binary body: {len(response.body)} bytes, {content_type or 'no content-type'}>"
+    return response.text()
 
 
 def evaluate(check: Check, exchange: Exchange) -> tuple[Failure, ...]:
@@ -54,15 +81,16 @@ def _failures(check: Check, exchange: Exchange) -> Iterator[Failure]:
     judge_document = not (check.is_raw and exchange.function_error)
     if judge_document and (response is not None or check.is_raw):
         document, text = _document(check, exchange)
+        shown = body_text(response) if response is not None else text  # never raw binary
         if expect.json_schema is not None:
-            yield from _json_schema(expect.json_schema, document, text)
+            yield from _json_schema(expect.json_schema, document, shown)
         for wanted in expect.body_contains:
             if wanted not in text:
                 yield Failure(
                     "body_contains",
                     f"body does not contain {wanted!r}",
                     expected=excerpt(wanted),
-                    actual=excerpt(text),
+                    actual=excerpt(shown),
                 )
     if expect.max_ms is not None and exchange.latency_ms > expect.max_ms:
         yield Failure(
@@ -102,7 +130,7 @@ def _status(check: Check, response: Response | None) -> Iterator[Failure]:
         f"expected a status below 500 (no expect.status given), got {status}"
         if wanted is None else f"expected status {expected}, got {status}"
     )
-    body = response.text().strip()
+    body = body_text(response).strip()
     if body:
         message += f": {excerpt(body, 200)}"
     yield Failure("status", message, expected=expected, actual=str(status))
@@ -149,6 +177,14 @@ def _as_text(payload: Any) -> str:
         return repr(payload)
 
 
+def _as_json(value: Any) -> str:
+    """A JSON value as JSON: the string "42" and the number 42 look different."""
+    try:
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
 def _json_schema(schema: Any, document: Any, text: str) -> Iterator[Failure]:
     if document is _NO_VALUE:
         yield Failure(
@@ -172,8 +208,8 @@ def _json_schema(schema: Any, document: Any, text: str) -> Iterator[Failure]:
         yield Failure(
             "json_schema",
             f"{error.json_path}: {error.message}",
-            expected=excerpt(f"{error.validator}: {error.validator_value!r}", 200),
-            actual=excerpt(_as_text(error.instance), 200),
+            expected=excerpt(f"{error.validator}: {_as_json(error.validator_value)}", 200),
+            actual=excerpt(_as_json(error.instance), 200),  # "42" (a string) is not 42
         )
     if len(errors) > MAX_SCHEMA_ERRORS:
         hidden = len(errors) - MAX_SCHEMA_ERRORS

@@ -21,6 +21,7 @@ from smoke.model import CheckResult, Failure, Outcome, ScanResult
 from smoke.redact import Redactor
 from smoke.run_events import (
     CheckFinished,
+    DecisionMade,
     EventHandler,
     RunEvent,
     RunFinished,
@@ -65,6 +66,7 @@ class RunRecord:
         self.started: RunStarted | None = None
         self.finished: RunFinished | None = None
         self.scan: ScanResult | None = None
+        self.decision: DecisionMade | None = None
         self._results: dict[str, CheckResult] = {}
 
     def record(self, event: RunEvent) -> None:
@@ -74,6 +76,8 @@ class RunRecord:
             self._results[event.result.check.id] = event.result
         elif isinstance(event, ScanFinished):
             self.scan = event.scan
+        elif isinstance(event, DecisionMade):
+            self.decision = event
         elif isinstance(event, RunFinished):
             self.finished = event
             self.scan = event.scan
@@ -185,16 +189,27 @@ def totals(results: Iterable[CheckResult], findings: int = 0) -> dict[str, int]:
     return {"checks": n, **counts, "findings": findings}
 
 
+def cold_starts(results: Iterable[CheckResult]) -> dict[str, list[float]]:
+    """Each function's cold starts: the Init Duration (ms) of every invocation that had one."""
+    found: dict[str, list[float]] = {}
+    for result in results:
+        metrics = result.exchange.metrics if result.exchange is not None else None
+        if metrics is not None and metrics.init_duration_ms is not None:
+            found.setdefault(result.check.function, []).append(metrics.init_duration_ms)
+    return found
+
+
 def build_reporters(
     redactor: Redactor,
     *,
     json_path: Path | None,
     junit_path: Path | None,
     console: IO[str] | None,
+    html_path: Path | None = None,
     step_summary_path: Path | None = None,
     report_paths: Sequence[Path] = (),
 ) -> list[EventHandler]:
-    """The CLI's reporters: console, JSON, JUnit and (under GitHub Actions) the step summary."""
+    """The CLI's reporters: console, JSON, JUnit, HTML and (under GitHub Actions) the step summary."""
     from smoke.reporters.console import ConsoleReporter
     from smoke.reporters.json_report import JsonReporter
     from smoke.reporters.junit import JUnitReporter
@@ -205,9 +220,14 @@ def build_reporters(
         handlers.append(JsonReporter(json_path, redactor))
     if junit_path is not None:
         handlers.append(JUnitReporter(junit_path, redactor))
+    if html_path is not None:
+        from smoke.reporters.html import HtmlReporter
+
+        handlers.append(HtmlReporter(html_path, redactor))
     if step_summary_path is not None:
         handlers.append(StepSummaryReporter(step_summary_path, redactor))
     if console is not None:
-        paths = [p for p in (json_path, junit_path) if p is not None] + list(report_paths)
+        paths = [p for p in (json_path, junit_path, html_path) if p is not None]
+        paths += list(report_paths)
         handlers.append(ConsoleReporter(console, redactor, report_paths=paths))
     return handlers

@@ -41,6 +41,7 @@ def test_secrets_never_reach_any_output(project: ProjectFactory, tmp_path: Path,
         "json": json_path.read_text(),
         "junit": junit_path.read_text(),
         "step summary": summary.read_text(),
+        "html": (tmp_path / "smoke-prod.html").read_text(),  # beside the JSON by default
         "stdout": captured.out,
         "stderr": captured.err,
     }
@@ -52,6 +53,7 @@ def test_secrets_never_reach_any_output(project: ProjectFactory, tmp_path: Path,
     assert check["request"]["headers"]["Authorization"] == "***"
     assert check["request"]["headers"]["X-Custom"] == "***"
     assert "echo::echo my token" in outputs["step summary"]
+    assert "&#34;authorization&#34;: &#34;***&#34;" in outputs["html"]  # echoed, masked
     assert "FAIL" in outputs["stdout"]
     for name, text in outputs.items():
         for secret in (TOKEN, OTHER, "cookie-from-server-42"):

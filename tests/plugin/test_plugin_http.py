@@ -30,8 +30,9 @@ def test_a_failure_shows_yaml_request_status_body_and_expectations_but_never_the
 ) -> None:
     junit = pytester.path / "junit.xml"
     report = pytester.path / "smoke.json"
+    html = pytester.path / "smoke.html"
     result = pytester.runpytest("suites", "--smoke-env", "web", f"--junitxml={junit}",
-                                f"--smoke-json={report}", "-rA")
+                                f"--smoke-json={report}", f"--smoke-html={html}", "-rA")
     result.assert_outcomes(passed=2, failed=1)
     out = result.stdout.str()
     failure = out[out.index("smoke check backend-api::dashboard failed"):]
@@ -50,7 +51,9 @@ def test_a_failure_shows_yaml_request_status_body_and_expectations_but_never_the
     ]:
         assert expected in failure, expected
     assert '"seen_auth": "***"' in failure  # the echoed token is masked in the body
-    everything = out + result.stderr.str() + junit.read_text() + report.read_text()
+    page = html.read_text()  # smoke's HTML report of the same run
+    assert "backend-api::dashboard" in page and "&#34;seen_auth&#34;: &#34;***&#34;" in page
+    everything = out + result.stderr.str() + junit.read_text() + report.read_text() + page
     assert SECRET not in everything
 
 
@@ -65,6 +68,15 @@ def test_junitxml_has_one_testcase_per_check(
     assert cases["health"].is_passed
     failures = [r for r in cases["dashboard"].result if isinstance(r, Failure)]
     assert failures and "expected: 2xx" in (failures[0].text or "")
+
+
+def test_the_html_report_path_can_come_from_the_ini_file(
+    pytester: pytest.Pytester, http_project: LoopbackApi
+) -> None:
+    (pytester.path / "pytest.ini").write_text("[pytest]\nsmoke_html = reports/smoke.html\n")
+    pytester.runpytest("suites", "--smoke-env", "web")
+    page = (pytester.path / "reports" / "smoke.html").read_text()
+    assert "backend-api::health" in page and "UNHEALTHY" in page
 
 
 def test_the_json_report_is_smokes_own_report(
