@@ -95,7 +95,10 @@ def requirement_lines(requirements: Path) -> list[str]:
 
 
 def build_key(requirements: Path, target: Target) -> str:
-    digest = hashlib.sha256(f"{FORMAT}\n{target.version}\n{target.architecture}\n".encode())
+    # pip under the function's own Python evaluates markers (python_version < "3.11") for
+    # it; smoke's pip with --python-version evaluates them for smoke's: not the same build
+    by = "own" if target.python else "smoke"
+    digest = hashlib.sha256(f"{FORMAT}\n{target.version}\n{target.architecture}\n{by}\n".encode())
     for path in _included_files(requirements, set()):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
