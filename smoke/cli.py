@@ -107,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how far back to look: 90s, 30m, 2h (default: 30m)")
     p.add_argument("--log-dir", default="reports/logs", metavar="DIR",
                    help="local environments: where `smoke run` wrote the function logs")
+    p.add_argument("--json", metavar="PATH", help="JSON report (default: reports/scan-ENV.json)")
+    p.add_argument("--junit", metavar="PATH", help="JUnit XML report (default: reports/scan-ENV.xml)")
+    p.add_argument("--html", metavar="PATH",
+                   help="HTML report (default: scan-ENV.html beside the JSON report)")
     p = sub.add_parser("schema", help="print the path of a JSON Schema shipped with smoke",
                        description="Print the path of a JSON Schema shipped with smoke, e.g. for "
                        "a `# yaml-language-server: $schema=PATH` comment in your suites.")
@@ -343,15 +347,36 @@ def _discover(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
+    import time
+
     from smoke.discovery import discover
     from smoke.logscan.cloudwatch import CloudWatchSource
     from smoke.logscan.scan import scan_environment
     from smoke.redact import Redactor
+    from smoke.reporters.paths import refuse_collisions, report_path
+    from smoke.reporters.scan_reports import (
+        ScanReportPaths,
+        scan_events,
+        scan_exit_code,
+        write_scan_reports,
+    )
+    from smoke.reporters.step_summary import step_summary_path
+    from smoke.runner import run_meta
 
+    env_name = args.environment
+    json_path = report_path(args.json, f"scan-{env_name}.json")
+    paths = ScanReportPaths(
+        json=json_path,
+        junit=report_path(args.junit, f"scan-{env_name}.xml"),
+        html=report_path(args.html or str(json_path.parent) + os.sep, f"scan-{env_name}.html"),
+        step_summary=step_summary_path(),
+    )
+    refuse_collisions(paths.files(), [Path(args.config)])
     config = _load(args)
-    env = _environment(config, args.environment)
+    env = _environment(config, env_name)
     redactor = Redactor([*config.secrets, *env.secrets])
     source: LogSource
+    started = time.time()
     if env.is_local:  # the local runtime's log files, as `smoke run` wrote them
         from smoke.local.logs import LocalLogSource
 
@@ -369,11 +394,22 @@ def _scan(args: argparse.Namespace) -> int:
         print(redactor.text(f"note: {note}"))
     print(f"{len(scan.findings)} finding(s) in {len(scan.scanned_groups)} log group(s)"
           + (f"; {len(scan.errors)} log group(s) could not be scanned" if scan.errors else ""))
+    meta = {**run_meta(config, env), "window": f"the last {_since(args.since)}"}
+    events = scan_events(env.name, functions, scan, started=started, finished=time.time(),
+                         meta=meta)
+    for path in write_scan_reports(paths, events, redactor):
+        print(f"report: {path}")
     if scan.errors:
         for error in scan.errors:
             print(redactor.text(f"smoke: THE LOG SCAN COULD NOT RUN: {error}"), file=sys.stderr)
-        return 3
-    return 1 if scan.findings else 0
+    return scan_exit_code(scan)
+
+
+def _since(seconds: float) -> str:
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -161,6 +161,7 @@ class JsonReporter(FileReporter):
                 "config": str(meta.get("config", "")),
                 "exit_code": finished.exit_code if finished else None,
                 "interrupted": finished.interrupted if finished else "ended early",
+                "command": str(meta.get("command", "run")),
             },
             "functions": {
                 k: function_entry(v, dict(meta.get("local_runtime") or {}).get(k))

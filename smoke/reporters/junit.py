@@ -2,7 +2,8 @@
 
 One ``<testsuite>`` per suite file, one ``<testcase>`` per check; FAILED is a
 ``<failure>``, ERROR and REFUSED an ``<error>``, NOT_RUN ``<skipped>``. The log
-scan is a separate ``log-scan`` testsuite with one testcase per function.
+scan is a separate ``log-scan`` testsuite with one testcase per function and one
+``<failure>`` per finding (``smoke scan``'s report is that testsuite alone).
 """
 
 from __future__ import annotations
@@ -131,15 +132,14 @@ class JUnitReporter(FileReporter):
         cases: list[ET.Element] = []
         for name, findings in by_function.items():
             case = ET.Element("testcase", {"classname": LOG_SCAN_SUITE, "name": name, "time": "0.000"})
-            if findings:
+            for f in findings:  # one failure per finding: each is its own error in the logs
+                first = f.line.strip().partition("\n")[0]
                 el = ET.SubElement(case, "failure", {
-                    "message": f"{len(findings)} error line(s) in the logs of {name}",
-                    "type": "log",
+                    "message": self.t(f"[{f.rule}] {first}"[:300]), "type": f.rule,
                 })
-                el.text = self.t("\n".join(
-                    f"[{f.rule}] {f.log_group} {f.check_id or ''} {f.line}" for f in findings
-                ))
-            elif scan.errors:
+                where = " ".join(x for x in (f.log_group, f.log_stream, f.check_id) if x)
+                el.text = self.t(f"{where}\n{f.line}")
+            if not findings and scan.errors:
                 el = ET.SubElement(case, "error", {"message": "the log scan could not run", "type": "log-scan"})
                 el.text = self.t("\n".join(scan.errors))
             cases.append(case)
@@ -156,7 +156,9 @@ class JUnitReporter(FileReporter):
             return None
         results = self.run.results()
         stamp = dt.datetime.fromtimestamp(started.started_at, tz=dt.timezone.utc).isoformat(timespec="seconds")
-        root = ET.Element("testsuites", {"name": f"smoke {started.environment}"})
+        command = str(started.meta.get("command", "run"))
+        name = f"smoke {started.environment}" if command == "run" else f"smoke {command} {started.environment}"
+        root = ET.Element("testsuites", {"name": name})
         groups: dict[str, list[CheckResult]] = {}
         for result in results:
             groups.setdefault(result.check.suite, []).append(result)

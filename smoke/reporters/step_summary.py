@@ -40,15 +40,23 @@ class StepSummaryReporter(FileReporter):
         results = self.run.results()
         t = totals(results, len(scan.findings) if scan else 0)
         exit_code = finished.exit_code if finished else "?"
-        out = [
-            f"## smoke `{started.environment}`: exit {exit_code}",
-            "",
-            f"{t['passed']} passed, {t['failed']} failed, {t['error']} error, "
-            f"{t['refused']} refused, {t['not_run']} not run, {t['findings']} log finding(s)",
-            "",
-            "| | check | status | ms | detail |",
-            "|---|---|---|---|---|",
-        ]
+        command = str(started.meta.get("command", "run"))
+        if command == "scan":
+            out = [f"## smoke scan `{started.environment}`: exit {exit_code}", ""]
+            decision = self.run.decision
+            if decision is not None:
+                out.append(f"**{decision.verdict}**: {len(started.functions)} function(s), "
+                           f"{t['findings']} log finding(s) ({started.meta.get('window', '')})")
+                out += [f"- {self.cell(r)}" for r in decision.reasons if not scan or not scan.errors]
+        else:
+            out = [
+                f"## smoke `{started.environment}`: exit {exit_code}",
+                "",
+                f"{t['passed']} passed, {t['failed']} failed, {t['error']} error, "
+                f"{t['refused']} refused, {t['not_run']} not run, {t['findings']} log finding(s)",
+            ]
+        if results:
+            out += ["", "| | check | status | ms | detail |", "|---|---|---|---|---|"]
         for r in results:
             ex = r.exchange
             status = str(ex.response.status) if ex and ex.response else ""

@@ -12,6 +12,15 @@ from test_aws_discovery import _role, make_function
 from smoke.cli import main
 from smoke.model import Environment
 
+REPORT_SCHEMA = Path(__file__).resolve().parents[2] / "smoke" / "schema" / "report.schema.json"
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`smoke scan` writes reports/scan-ENV.* where it runs: here, not in the repository."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
 
 def write_config(tmp_path: Path, env: Environment, functions: str) -> Path:
     config = tmp_path / "smoke.yaml"
@@ -159,3 +168,71 @@ def test_an_http_environment_can_read_its_functions_logs(
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_scan_writes_json_junit_html_and_the_step_summary(
+    moto_env: Environment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    import jsonschema
+    from junitparser import Failure, JUnitXml
+
+    role = _role(moto_env)
+    for name in ("worker", "quiet", "calm"):
+        make_function(moto_env, name, role)
+    now_ms = int(time.time() * 1000)
+    put_lines(moto_env, "/aws/lambda/worker", [
+        "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': No module named 'lxml'",
+        "2026-11-23T00:00:01.000Z 0ed5b16f-2f11-4b5e-9a55-0123456789ab Task timed out after 3.00 seconds",
+    ], at_ms=now_ms - 60_000)
+    put_lines(moto_env, "/aws/lambda/calm", ["START RequestId: abc", "all good"],
+              at_ms=now_ms - 60_000)
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    config = write_config(tmp_path, moto_env, "      worker: {name: worker}\n"
+                          "      quiet: {name: quiet}\n      calm: {name: calm}\n")
+    assert main(["scan", "moto", "--since", "30m", "--config", str(config)]) == 1
+    out = capsys.readouterr().out
+    reports = tmp_path / "reports"
+    for suffix in ("json", "xml", "html"):
+        assert f"report: reports/scan-moto.{suffix}" in out
+    # JUnit: one testcase per function, one failure per finding
+    xml = JUnitXml.fromfile(str(reports / "scan-moto.xml"))
+    (suite,) = list(xml)
+    assert suite.name == "log-scan"
+    cases = {case.name: case for case in suite}
+    assert set(cases) == {"worker", "quiet", "calm"}
+    failures = [r for r in cases["worker"].result if isinstance(r, Failure)]
+    assert sorted(f.type for f in failures) == ["import-module-error", "timeout"]
+    assert any("No module named 'lxml'" in (f.message or "") for f in failures)
+    assert cases["quiet"].is_passed and cases["calm"].is_passed
+    # JSON: the report's own schema, no checks, every finding
+    data = json.loads((reports / "scan-moto.json").read_text())
+    jsonschema.validate(data, json.loads(REPORT_SCHEMA.read_text()))
+    assert data["run"]["command"] == "scan" and data["run"]["exit_code"] == 1
+    assert data["checks"] == [] and len(data["log_scan"]["findings"]) == 2
+    assert data["log_scan"]["notes"] == ["quiet: no log group /aws/lambda/quiet (never logged)"]
+    # HTML: the scan's decision and its findings
+    page = (reports / "scan-moto.html").read_text()
+    assert "scan decision" in page and "findings" in page and "worker: 2 finding(s)" in page
+    assert "No module named &#39;lxml&#39;" in page and "Task timed out after 3.00 seconds" in page
+    text = summary.read_text()
+    assert text.startswith("## smoke scan `moto`: exit 1") and "No module named 'lxml'" in text
+
+
+def test_a_clean_scan_moved_by_options_says_clean(
+    moto_env: Environment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from junitparser import JUnitXml
+
+    make_function(moto_env, "calm", _role(moto_env))
+    put_lines(moto_env, "/aws/lambda/calm", ["all good"], at_ms=int(time.time() * 1000) - 5_000)
+    config = write_config(tmp_path, moto_env, "      calm: {name: calm}\n")
+    out = tmp_path / "nightly"
+    assert main(["scan", "moto", "--config", str(config), "--json", f"{out}/",
+                 "--junit", str(out / "junit.xml")]) == 0
+    assert JUnitXml.fromfile(str(out / "junit.xml")).tests == 1
+    assert "clean" in (out / "scan-moto.html").read_text()  # beside the JSON
+    assert not (tmp_path / "reports").exists()
