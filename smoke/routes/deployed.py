@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from smoke.aws import client, error_code, translate
@@ -70,8 +70,11 @@ def _template_data(body: Any) -> Any:
         return yaml.load(body, Loader=TemplateLoader)
 
 
-def api_routes(env: Environment, spec: FunctionSpec, ref: FunctionRef) -> Found:
+def api_routes(env: Environment, spec: FunctionSpec, find: Callable[[], FunctionRef]) -> Found:
+    """The routes of the function's APIs; ``find`` discovers the function (once its APIs are
+    known: a function nobody can name an API for is a configuration error first)."""
     rest, http = _apis(env, spec)
+    ref = find()
     routes: list[Route] = []
     for api_id in http:
         routes.extend(_http_api_routes(env, api_id, ref))

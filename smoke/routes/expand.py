@@ -86,7 +86,7 @@ def _expand(
         from smoke.discovery import discover
         from smoke.routes.deployed import api_routes
 
-        found = api_routes(env, function, discover(env, [spec.function])[spec.function])
+        found = api_routes(env, function, lambda: discover(env, [spec.function])[spec.function])
     elif spec.file is not None:
         found = _openapi_file(spec)
     else:
