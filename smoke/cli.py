@@ -99,6 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("environment", metavar="ENV")
     p.add_argument("suites", nargs="*", metavar="SUITE")
     p.add_argument("--tag", action="append", default=[], metavar="T")
+    p = command("init", "write a starter smoke.yaml and suites from a SAM template or OpenAPI")
+    p.add_argument("--template", metavar="PATH",
+                   help="SAM/CloudFormation template (default: template.yaml beside smoke.yaml)")
+    p.add_argument("--openapi", metavar="PATH",
+                   help="an OpenAPI document: the routes of an API behind a catch-all route "
+                   "(with a template), or of an API reached over HTTP (without one)")
     p = command("discover", "show logical name -> physical function, qualifier, log group")
     p.add_argument("environment", metavar="ENV")
     p = command("scan", "scan the functions' logs alone, e.g. after a manual deploy")
@@ -332,6 +338,17 @@ def _list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _init(args: argparse.Namespace) -> int:
+    from smoke.scaffold import describe, init_project
+
+    template = Path(args.template) if args.template else None
+    openapi = Path(args.openapi) if args.openapi else None
+    written = init_project(Path(args.config), template=template, openapi=openapi)
+    for line in describe(written, local=openapi is None or template is not None):
+        print(line)
+    return 0
+
+
 def _discover(args: argparse.Namespace) -> int:
     from smoke.discovery import discover
 
@@ -449,6 +466,6 @@ def _local(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
-    "run": _run, "validate": _validate, "list": _list,
+    "run": _run, "validate": _validate, "list": _list, "init": _init,
     "discover": _discover, "scan": _scan, "local": _local, "schema": _schema,
 }
