@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from smoke.local import LocalCatalog
     from smoke.logscan import LogSource
     from smoke.model import Config, Environment, FunctionRef
 
@@ -297,9 +298,19 @@ def _validate(args: argparse.Namespace) -> int:
                 notes.extend(after.notes)
         build_plan(config, name, expanded)
         if env.is_local:  # the template too: every problem with file and line, nothing run
-            found = _local_functions(config, env)
+            from smoke.local.template import NotSupportedLocally
+
+            catalog = _local_catalog(config, env)
+            for logical, error in catalog.refused.items():
+                if isinstance(error, NotSupportedLocally):
+                    print(f"note: {logical} does not run locally (its checks are errors): "
+                          f"{error.message}")
+            for error in catalog.refused.values():
+                if not isinstance(error, NotSupportedLocally):
+                    raise error  # a mistake: file, line and what to write
             where = f" ({env.template})" if env.template else ""
-            print(f"OK   environment {name}{where}: {len(found)} local function(s)")
+            print(f"OK   environment {name}{where}: "
+                  f"{len(catalog.definitions)} local function(s)")
     for suite in suites:
         parts = [f"{len(suite.checks)} check(s)"] if suite.checks or not suite.routes else []
         if suite.routes:
@@ -321,9 +332,10 @@ def _list(args: argparse.Namespace) -> int:
     from smoke.runner import RunOptions, load_plan
 
     options = RunOptions(args.environment, tuple(args.suites), args.config, tuple(args.tag))
-    _, plan = load_plan(options)
+    config, plan = load_plan(options)
     env = plan.environment
     transport = env.via
+    refused = _local_refused(config, env) if env.is_local else {}
     print(f"{len(plan.checks)} check(s) in {env.name} via {transport}"
           f"{' (protected)' if env.protected else ''}")
     for check in plan.checks:
@@ -333,6 +345,8 @@ def _list(args: argparse.Namespace) -> int:
         print(f"  {check.id:<40} {check.function:<12} {event:<12} {what:<32} {status}"
               f"{'  ' + reason if reason and status != 'safe' else ''}")
         print(f"      {check.location}" + (f"  from {check.source}" if check.source else ""))
+        if check.function in refused:
+            print(f"      error: {check.function} does not run locally: {refused[check.function]}")
     for note in dict.fromkeys(n for s in plan.suites for n in s.notes):
         print(f"note: {note}")
     return 0
@@ -442,6 +456,20 @@ def _local_functions(config: Config, env: Environment) -> dict[str, FunctionRef]
     from smoke.local import local_functions
 
     return local_functions(env, base_dir=Path(config.path).resolve().parent)
+
+
+def _local_catalog(config: Config, env: Environment) -> LocalCatalog:
+    from smoke.local import local_catalog
+
+    return local_catalog(env, base_dir=Path(config.path).resolve().parent)
+
+
+def _local_refused(config: Config, env: Environment) -> dict[str, str]:
+    """Logical name -> why the local runtime does not run that function."""
+    from smoke.local import refusal
+
+    found = _local_catalog(config, env)
+    return {logical: refusal(error) for logical, error in found.refused.items()}
 
 
 def _local(args: argparse.Namespace) -> int:

@@ -112,6 +112,10 @@ class _ConfigBuilder:
             secrets=tuple(dict.fromkeys([*listed, *used])),
             location=loc,
             python=self.interpreters(data),
+            parameters={str(k): _parameter(v) for k, v in (data.get("parameters") or {}).items()},
+            layers={str(k): self.path(str(v)) for k, v in (data.get("layers") or {}).items()},
+            credentials=str(data.get("credentials", "environment")),
+            samconfig_env=data.get("samconfig_env"),
         )
 
     def interpreters(self, data: Any) -> dict[str, str]:
@@ -232,6 +236,13 @@ class _ConfigBuilder:
         return LogRule(
             name=data["name"], pattern=data["pattern"], filter_term=data.get("filter", "")
         )
+
+
+def _parameter(value: Any) -> Any:
+    """A template parameter value: text, or a list of texts (CommaDelimitedList)."""
+    if isinstance(value, list):
+        return [_text(v) for v in value]
+    return _text(value)
 
 
 def _text(value: Any) -> str:

@@ -52,8 +52,14 @@ def execute_check(
     transport: Transport,
     functions: Mapping[str, FunctionRef],
     evaluate: Evaluate = _default_evaluate,
+    unavailable: Mapping[str, str] | None = None,
 ) -> CheckResult:
-    """Send one check and judge it. Raises only a *fatal* ``CheckNotExecuted``."""
+    """Send one check and judge it. Raises only a *fatal* ``CheckNotExecuted``.
+
+    ``unavailable`` maps a logical function to why it cannot run (the local runtime
+    refuses an Image function, say): its checks are errors with that reason."""
+    if unavailable and check.function in unavailable:
+        return CheckResult(check, Outcome.ERROR, error=unavailable[check.function])
     function = functions.get(check.function)
     if function is None and transport.name != "http":
         return CheckResult(
@@ -105,6 +111,7 @@ def run_checks(
     grace_s: float = GRACE_S,
     evaluate: Evaluate = _default_evaluate,
     hurry: threading.Event | None = None,
+    unavailable: Mapping[str, str] | None = None,
 ) -> list[CheckResult]:
     """Run ``checks``; results in the same order. See the module docstring."""
     emit = _Emitter(handlers)
@@ -146,7 +153,9 @@ def run_checks(
             while next_index < len(checks) and len(running) < max(1, concurrency):
                 check = checks[next_index]
                 emit(CheckStarted(check))
-                future = executor.submit(execute_check, check, transport, functions, evaluate)
+                future = executor.submit(
+                    execute_check, check, transport, functions, evaluate, unavailable
+                )
                 running[future] = next_index
                 next_index += 1
             done, _ = wait(set(running), timeout=_POLL_S, return_when=FIRST_COMPLETED)

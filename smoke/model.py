@@ -231,6 +231,13 @@ class Environment:
     location: Location = Location("<unknown>")
     log_scan: bool | None = None  # None: on for via invoke, off for via http
     python: Mapping[str, str] = field(default_factory=dict)  # local: "3.12" -> interpreter
+    # local runtime: template parameters (and values for !Ref/!GetAtt/!ImportValue names),
+    # layer ARN (or pattern) -> local directory/.zip/requirements file (absolute),
+    # credentials for the functions ("environment": the profile or default chain; "none")
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    layers: Mapping[str, str] = field(default_factory=dict)
+    credentials: str = "environment"
+    samconfig_env: str | None = None
 
     @property
     def scans_logs(self) -> bool:

@@ -179,15 +179,25 @@ def build_plan(
                 hint=valid_values(tags[0], known, "tags in these suites"),
             )
         checks = selected
+    defined = list(environment.functions)
+    if environment.template is not None and not defined:
+        # a template-only environment: suites address its functions by logical id
+        from smoke.local import template_function_names
+
+        defined = template_function_names(environment)
     for check in checks:
-        if check.function not in environment.functions:
+        if check.function not in defined:
             raise ConfigError(
                 f"check {check.name!r} uses function {check.function!r}, "
                 f"which environment {env_name!r} does not define",
                 check.location,
                 quote_lines(check.location.file, check.location.line, check.location.end_line),
-                hint=valid_values(check.function, list(environment.functions), "functions")
-                + f" (under `environments: {env_name}: functions:` in {config.path})",
+                hint=valid_values(check.function, defined, "functions")
+                + (
+                    f" (under `environments: {env_name}: functions:` in {config.path})"
+                    if environment.functions or environment.template is None
+                    else f" (the functions of {environment.template})"
+                ),
             )
     used = {c.suite for c in checks}
     return Plan(

@@ -96,6 +96,7 @@ class SmokeSession:
         self._stopped: str | None = None  # a fatal CheckNotExecuted: the rest is not run
         self.transport: Transport | None = None
         self.functions: dict[str, FunctionRef] = {}
+        self.unavailable: dict[str, str] = {}  # functions the local runtime refused
 
     def log_dir(self) -> Path:
         base = Path(self.config.path).resolve().parent / "reports" / "logs"
@@ -111,6 +112,8 @@ class SmokeSession:
                                log_dir=self.log_dir(), http_timeout_s=HTTP_TIMEOUT_S,
                                redact=self.redactor.text)
                 self.transport, self.functions = conn.transport, conn.functions
+                self.unavailable = conn.unavailable
+                self.redactor.add(*conn.secrets)
             except SmokeError as exc:
                 self._problem = exc
             local = self.env.is_local and self.env.via == "invoke"
@@ -118,6 +121,7 @@ class SmokeSession:
                 worker=self.worker, started_at=started, transport=self.env.via,
                 functions=dict(self.functions), log_dir=str(self.log_dir()) if local else None,
                 problem=str(self._problem) if self._problem else None,
+                unavailable=dict(self.unavailable),
             ))  # fmt: skip
         if self._problem is not None:
             raise self._problem
@@ -137,7 +141,9 @@ class SmokeSession:
             try:
                 self.prepare(logical)
                 assert self.transport is not None
-                result = execute_check(check, self.transport, self.functions)
+                result = execute_check(
+                    check, self.transport, self.functions, unavailable=self.unavailable
+                )
             except CheckNotExecuted as exc:  # fatal: credentials, unreachable endpoint
                 self._stopped = f"the run stopped: {exc}"
                 result = CheckResult(check, Outcome.ERROR, error=f"not executed: {exc}")
@@ -166,10 +172,12 @@ class SmokeSession:
     def _scan(self, logical: Sequence[str], unfinished: int) -> ScanResult:
         infos = self.shared.infos()
         functions: dict[str, FunctionRef] = {}
+        refused: set[str] = set()  # their checks are errors already; nothing ran to scan
         for info in infos:
             functions.update(info.functions)
+            refused.update(info.unavailable)
         errors = [f"{name}: not scanned: the function was not found (no check could run)"
-                  for name in logical if name not in functions]
+                  for name in logical if name not in functions and name not in refused]
         if unfinished:
             errors.append(f"{unfinished} check(s) had not finished when the log scan started")
         wanted = {name: functions[name] for name in set(logical) if name in functions}

@@ -42,6 +42,7 @@ class ProcessInfo:
     functions: dict[str, FunctionRef] = field(default_factory=dict)
     log_dir: str | None = None  # local runtime: where its functions' logs go
     problem: str | None = None  # preparation failed (discovery, credentials...)
+    unavailable: dict[str, str] = field(default_factory=dict)  # logical -> why it cannot run
 
 
 def key_of(text: str) -> str:

@@ -255,6 +255,7 @@ class Runner:
             results = self._not_run(plan.checks, f"not run: the run could not start: {exc}")
             return self._finish(env.name, results, None, started, exc.exit_code, str(exc), {})
         transport, functions = conn.transport, conn.functions
+        self.redactor.add(*conn.secrets)
         if conn.runtime_info:
             meta["local_runtime"] = conn.runtime_info
         self.emit(RunStarted(env.name, plan.checks, started, functions, meta))
@@ -265,6 +266,7 @@ class Runner:
                 plan.checks, transport, functions, self.handlers,
                 concurrency=opts.concurrency or DEFAULT_CONCURRENCY,
                 deadline_s=opts.deadline_s, stop=self.stop, hurry=self.hurry,
+                unavailable=conn.unavailable,
             )
         except RunAborted as exc:
             results, message, aborted = exc.results, f"the run stopped: {exc}", True
@@ -303,6 +305,8 @@ class Connection:
     functions: dict[str, FunctionRef]
     log_source: Callable[[], LogSource] | None  # None: no log scan (via http)
     runtime_info: dict[str, Any] = field(default_factory=dict)  # local runtime only
+    unavailable: dict[str, str] = field(default_factory=dict)  # logical -> why it cannot run
+    secrets: tuple[str, ...] = ()  # e.g. the credentials given to local functions
 
 
 def connect(
@@ -342,8 +346,12 @@ def connect(
         stack.callback(transport.close)
         functions = {k: v for k, v in runtime.functions.items() if k in set(logical)}
         info = {k: v for k, v in runtime.runtime_info.items() if k in functions}
+        refused = {
+            k: f"function {k!r} cannot run locally: {why}"
+            for k, why in runtime.refused.items() if k in set(logical)
+        }  # fmt: skip
         source = runtime.log_source if env.scans_logs else None
-        return Connection(transport, functions, source, info)
+        return Connection(transport, functions, source, info, refused, runtime.secrets)
     from smoke.discovery import discover
     from smoke.logscan.cloudwatch import CloudWatchSource
 

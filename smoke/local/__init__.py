@@ -15,27 +15,32 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from smoke.errors import ConfigError
+from smoke.errors import ConfigError, SmokeError
 from smoke.local.function import ACCOUNT_ID, LocalFunction
+from smoke.local.layer_arns import LayerMap
 from smoke.local.logs import LocalLogSource
+from smoke.local.stacks import LoadedTemplate, load_templates
 from smoke.local.template import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,
-    FUNCTION_TYPES,
     FunctionDefinition,
-    Template,
-    function_definition,
-    read_template,
+    NotSupportedLocally,
+    UnknownFunction,
 )
-from smoke.local.template_values import PYTHON3
+from smoke.local.template_values import PYTHON3, all_functions, find_function
 from smoke.logscan import LogSource
 from smoke.model import Environment, FunctionRef, FunctionSpec
+from smoke.redact import Redactor
 
-__all__ = ["LocalRuntime", "local_functions", "serve_forever", "start_local_runtime"]
+__all__ = [
+    "LocalCatalog", "LocalRuntime", "local_catalog", "local_functions", "serve_forever",
+    "start_local_runtime", "template_function_names",
+]  # fmt: skip
 
 DEFAULT_REGION = "us-east-1"
 
@@ -70,7 +75,10 @@ def _local_path(spec: FunctionSpec, base_dir: Path, value: str, what: str) -> Pa
 
 
 def _definition(
-    spec: FunctionSpec, template: Template | None, base_dir: Path, region: str
+    spec: FunctionSpec,
+    templates: list[LoadedTemplate] | None,
+    base_dir: Path,
+    layer_map: LayerMap,
 ) -> FunctionDefinition:
     _check_runtime(spec)
     layers = tuple(
@@ -99,7 +107,7 @@ def _definition(
             memory_mb=spec.memory_mb or DEFAULT_MEMORY_MB,
             location=spec.location,
         )
-    if template is None:
+    if templates is None:
         raise ConfigError(
             f"function {spec.logical!r} of a local environment needs a template resource "
             "or handler + code",
@@ -108,7 +116,7 @@ def _definition(
             "on the function, or give 'handler' and 'code'.",
         )
     where = spec.location if spec.location.line else None
-    found = function_definition(template, spec.resource or spec.logical, region, where)
+    found = find_function(templates, spec.resource or spec.logical, where, layer_map)
     return FunctionDefinition(
         name=found.name,
         handler=found.handler,
@@ -128,43 +136,92 @@ def _definition(
     )
 
 
-def _definitions(
-    env: Environment, template: Template | None, base_dir: Path
-) -> dict[str, FunctionDefinition]:
-    """Logical name -> definition, for every function of a local environment."""
-    region = env.region or DEFAULT_REGION
+@dataclass(frozen=True)
+class LocalCatalog:
+    """The functions of a local environment, read (nothing built or started).
+
+    ``refused`` holds the template functions the local runtime cannot run, each with
+    why (an Image package, another language, a value it cannot resolve, a layer ARN
+    with no local content): only the checks that target them are errors."""
+
+    definitions: dict[str, FunctionDefinition]
+    refused: dict[str, ConfigError]
+    secrets: tuple[str, ...] = ()  # NoEcho parameter values
+    region: str = DEFAULT_REGION
+
+
+def _templates(env: Environment, base_dir: Path, region: str) -> list[LoadedTemplate] | None:
+    if not env.template:
+        return None
+    return load_templates(
+        (base_dir / env.template).resolve(), region=region, given=env.parameters,
+        config_env=env.samconfig_env,
+    )  # fmt: skip
+
+
+def local_catalog(env: Environment, *, base_dir: Path, region: str | None = None) -> LocalCatalog:
+    """Every function of a local environment: its definition, or why it cannot run.
+
+    A smoke.yaml mistake (an unknown resource, a bad handler + code) is raised; a
+    template function that cannot run is refused, alone."""
+    region = region or env.region or DEFAULT_REGION
+    templates = _templates(env, base_dir, region)
+    layer_map = LayerMap(env.layers, env.name)
     specs = dict(env.functions)
-    if template is not None and not specs:
-        specs = {
-            key: FunctionSpec(logical=key, resource=key)
-            for key, value in template.resources.items()
-            if isinstance(value, dict) and value.get("Type") in FUNCTION_TYPES
-        }
-    return {
-        logical: _definition(spec, template, base_dir, region) for logical, spec in specs.items()
-    }
+    if templates is not None and not specs:
+        specs = {name: FunctionSpec(logical=name, resource=name) for name in all_functions(templates)}
+    definitions: dict[str, FunctionDefinition] = {}
+    refused: dict[str, ConfigError] = {}
+    for logical, spec in specs.items():
+        try:
+            definitions[logical] = _definition(spec, templates, base_dir, layer_map)
+        except UnknownFunction:
+            raise
+        except ConfigError as exc:
+            if spec.handler is not None or spec.code is not None:
+                raise  # a smoke.yaml mistake, at its line
+            refused[logical] = exc
+    secrets = tuple(s for t in templates or () for s in t.secrets)
+    return LocalCatalog(definitions, refused, secrets, region)
+
+
+def template_function_names(env: Environment, base_dir: Path | None = None) -> list[str]:
+    """The functions of the environment's template (nested ones as ``Child/LogicalId``)."""
+    templates = _templates(env, base_dir or Path.cwd(), env.region or DEFAULT_REGION)
+    return all_functions(templates) if templates else []
 
 
 def local_functions(env: Environment, *, base_dir: Path) -> dict[str, FunctionRef]:
     """The functions of a local environment, read from its template or specs.
 
     Nothing is built or started: ``smoke validate`` and ``smoke discover`` use this to
-    check a template (file and line for every problem) without running anything.
+    check a template (file and line for every problem) without running anything. A
+    function the local runtime does not support (``NotSupportedLocally``) is left out;
+    any other problem is raised.
     """
-    template = read_template((base_dir / env.template).resolve()) if env.template else None
-    region = env.region or DEFAULT_REGION
+    found = local_catalog(env, base_dir=base_dir)
+    for error in found.refused.values():
+        if not isinstance(error, NotSupportedLocally):
+            raise error
     return {
         logical: FunctionRef(
             logical=logical,
             name=d.name,
-            arn=f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{d.name}",
+            arn=f"arn:aws:lambda:{found.region}:{ACCOUNT_ID}:function:{d.name}",
             runtime=d.runtime,
             log_group=f"/aws/lambda/{d.name}",
             timeout_s=d.timeout_s,
             memory_mb=d.memory_mb,
         )
-        for logical, d in _definitions(env, template, base_dir).items()
+        for logical, d in found.definitions.items()
     }
+
+
+def refusal(error: ConfigError) -> str:
+    """One line for a check's error: why its function does not run locally."""
+    where = f" ({error.location})" if error.location else ""
+    hint = f" {error.hint}" if error.hint else ""
+    return f"{error.message}{where}.{hint}"
 
 
 class LocalRuntime:
@@ -180,33 +237,53 @@ class LocalRuntime:
         port: int,
         redact: Callable[[str], str] | None = None,
     ) -> None:
+        from smoke.local.credentials import function_aws_environment
         from smoke.local.invoke_api import listen
 
         self.log_dir = log_dir
-        region = env.region or DEFAULT_REGION
-        template = read_template((base_dir / env.template).resolve()) if env.template else None
+        aws = function_aws_environment(env)
+        region = aws.region
+        catalog = local_catalog(env, base_dir=base_dir, region=region)
         self._by_name: dict[str, LocalFunction] = {}
         self.functions: dict[str, FunctionRef] = {}
         self.runtime_info: dict[str, dict[str, Any]] = {}
+        # why each function that cannot run locally does not (checks that target it are
+        # errors with this reason; every other function runs)
+        self.refused: dict[str, str] = {k: refusal(e) for k, e in catalog.refused.items()}
+        self.secrets: tuple[str, ...] = (*aws.secrets, *catalog.secrets)
+        own = Redactor(self.secrets)
+        outer = redact
+        self.redact: Callable[[str], str] = (
+            (lambda text: own.text(outer(text))) if outer is not None else own.text
+        )
         try:
-            for logical, definition in _definitions(env, template, base_dir).items():
-                function = self._by_name.get(definition.name)
+            for logical, found in catalog.definitions.items():
+                function = self._by_name.get(found.name)
                 if function is None:
-                    function = LocalFunction(
-                        definition, log_dir=log_dir, region=region, host=host, redact=redact,
-                        python=env.python,
-                    )  # fmt: skip
-                    self._by_name[definition.name] = function
+                    definition = replace(
+                        found, environment={**found.environment, **aws.variables}
+                    )
+                    try:
+                        function = LocalFunction(
+                            definition, log_dir=log_dir, region=region, host=host,
+                            redact=self.redact, python=env.python,
+                        )  # fmt: skip
+                    except SmokeError as exc:  # it cannot be prepared: its checks only
+                        self.refused[logical] = f"function {found.name} cannot be prepared: {exc}"
+                        continue
+                    self._by_name[found.name] = function
                 self.functions[logical] = FunctionRef(
                     logical=logical,
                     name=function.name,
                     arn=function.arn,
-                    runtime=definition.runtime,
+                    runtime=found.runtime,
                     log_group=function.log_group,
-                    timeout_s=definition.timeout_s,
-                    memory_mb=definition.memory_mb,
+                    timeout_s=found.timeout_s,
+                    memory_mb=found.memory_mb,
                 )
                 self.runtime_info[logical] = function.runtime_info
+                if aws.note:
+                    function.runtime_info["warnings"] = [*function.runtime_info["warnings"], aws.note]
             self._server = listen((host, port), self._by_name, region, log_dir)
         except BaseException:
             for function in self._by_name.values():
@@ -321,6 +398,8 @@ def _serve(
             print(f"  {logical:<16} -> {ref.name}  [{runtime}]", flush=True)
             for warning in info["warnings"]:
                 print(f"      warning: {warning}", file=sys.stderr, flush=True)
+        for logical, why in local.refused.items():
+            print(f"  {logical:<16} -> not run locally: {why}", file=sys.stderr, flush=True)
         try:
             while not stop.wait(0.5):
                 pass

@@ -35,6 +35,15 @@ _SHORT_TAGS = (
 )  # fmt: skip
 
 
+class NotSupportedLocally(ConfigError):
+    """A function the local runtime does not run (an Image package, another language,
+    a Condition that is false): only the checks that target it are errors."""
+
+
+class UnknownFunction(ConfigError):
+    """smoke.yaml names a resource the template does not have as a function."""
+
+
 class MarkedDict(dict[str, Any]):
     """A mapping that knows where it was written (1-based lines)."""
 
@@ -61,14 +70,26 @@ def _construct_mapping(loader: TemplateLoader, node: yaml.MappingNode) -> Marked
         str(key.value): key.start_mark.line + 1 for key, _ in node.value if hasattr(key, "value")
     }
     result.line = node.start_mark.line + 1
-    result.end_line = node.end_mark.line + (0 if node.end_mark.column == 0 else 1)
+    result.end_line = _end_line(node)
     return result
+
+
+def _end_line(node: yaml.Node) -> int:
+    """The last line of a block node (1-based): a node that ends where the next key's
+    indentation begins ended on the line before."""
+    mark = node.end_mark
+    buffer, pointer = getattr(mark, "buffer", None), getattr(mark, "pointer", None)
+    if isinstance(buffer, str) and isinstance(pointer, int) and mark.column:
+        start = buffer.rfind("\n", 0, pointer) + 1
+        if not buffer[start:pointer].strip():
+            return max(mark.line, node.start_mark.line + 1)
+    return mark.line + (0 if mark.column == 0 else 1)
 
 
 def _construct_sequence(loader: TemplateLoader, node: yaml.SequenceNode) -> MarkedList:
     result = MarkedList(loader.construct_sequence(node, deep=True))
     result.line = node.start_mark.line + 1
-    result.end_line = node.end_mark.line + (0 if node.end_mark.column == 0 else 1)
+    result.end_line = _end_line(node)
     return result
 
 
@@ -131,6 +152,8 @@ class Template:
     resources: Mapping[str, Any]
     globals: Mapping[str, Any]
     parameters: Mapping[str, Any]
+    conditions: Mapping[str, Any] = field(default_factory=dict)
+    mappings: Mapping[str, Any] = field(default_factory=dict)
 
     def location(self, node: Any, key: str | None = None) -> Location:
         """Where ``node`` (or its entry ``key``) was written in the template."""
@@ -184,41 +207,26 @@ def read_template(path: Path) -> Template:
         path=path,
         resources=data["Resources"],
         globals=globals_.get("Function") or {} if isinstance(globals_, dict) else {},
-        parameters=data.get("Parameters") or {},
+        parameters=_mapping(data.get("Parameters")),
+        conditions=_mapping(data.get("Conditions")),
+        mappings=_mapping(data.get("Mappings")),
     )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def function_definition(
     template: Template, logical_id: str, region: str, where: Location | None = None
 ) -> FunctionDefinition:
-    """The function ``logical_id`` of the template, with Globals and layers resolved.
+    """The function ``logical_id`` of ``template`` alone (parameter defaults, no
+    smoke.yaml overrides, no nested stacks); see ``template_values.find_function``."""
+    from smoke.local.stacks import _loaded
+    from smoke.local.template_values import find_function
 
-    ``where`` is the smoke.yaml location naming the resource (for an unknown one)."""
-    from smoke.local.template_values import FunctionReader
-
-    resource = template.resources.get(logical_id)
-    if not isinstance(resource, dict) or resource.get("Type") not in FUNCTION_TYPES:
-        from smoke.suggest import did_you_mean
-
-        functions = sorted(
-            key for key, value in template.resources.items()
-            if isinstance(value, dict) and value.get("Type") in FUNCTION_TYPES
-        )  # fmt: skip
-        close = did_you_mean(logical_id, functions)
-        hint = f"Did you mean {close!r}? " if close else ""
-        if isinstance(resource, dict):
-            message = f"resource {logical_id!r} of {template.path} is not a function"
-            message += f" (Type: {resource.get('Type')})"
-        else:
-            message = f"template {template.path} has no function resource {logical_id!r}"
-        at = where or template.location(resource)
-        raise ConfigError(
-            message,
-            at,
-            quote_lines(at.file, at.line, at.end_line) if at.line else "",
-            hint=f"{hint}Functions in the template: {', '.join(functions) or '(none)'}.",
-        )
-    return FunctionReader(template, logical_id, resource, region).definition()
+    loaded = _loaded(template, region, "local", {}, {}, "default", "")
+    return find_function([loaded], logical_id, where)
 
 
 def inline_code_dir(source: str, cache: Path) -> Path:

@@ -1,8 +1,11 @@
 """Resolve one template function: Globals, code, layers, environment values.
 
-Only what the local runtime needs is resolved: ``Ref`` to parameters (their defaults),
-pseudo parameters and layer resources, simple ``Fn::Sub``/``Fn::Join``. Anything else
-in an environment variable becomes an empty string and a warning in ``runtime_info``.
+Every property is evaluated as CloudFormation would (``intrinsics.Evaluator``, with the
+environment's parameters). A Handler, CodeUri, Runtime, Timeout, MemorySize or layer that
+cannot be evaluated is a ``ConfigError`` naming the key to set; an environment variable
+that cannot be is a placeholder (``UNRESOLVED-<key>``) and a warning naming the key,
+never a silent ``''``. Image packages, other languages and functions whose Condition is
+false raise ``NotSupportedLocally``.
 """
 
 from __future__ import annotations
@@ -12,22 +15,89 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from smoke.errors import ConfigError
+from smoke.local.intrinsics import NO_VALUE, Unresolvable
+from smoke.local.layer_arns import LayerMap
+from smoke.local.stacks import LoadedTemplate
 from smoke.local.template import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,
     LAYER_TYPES,
     SERVERLESS_FUNCTION,
     FunctionDefinition,
-    Template,
+    NotSupportedLocally,
+    UnknownFunction,
     inline_code_dir,
 )
+from smoke.model import Location
 
-_SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
 PYTHON3 = re.compile(r"^python3\.\d+$")
 _FUNCTION_PROPERTIES = frozenset(
     {"Handler", "CodeUri", "Code", "Runtime", "InlineCode", "Layers", "Environment", "Timeout",
      "MemorySize", "Architectures"}
 )  # fmt: skip
+_ASSET_PATH = "aws:asset:path"
+
+
+def _is_intrinsic(node: Any) -> bool:
+    return isinstance(node, dict) and len(node) == 1 and (
+        next(iter(node)) in ("Ref", "Condition") or str(next(iter(node))).startswith("Fn::")
+    )
+
+
+def all_functions(templates: list[LoadedTemplate]) -> list[str]:
+    """Every function's address: ``LogicalId``, or ``Child/LogicalId`` in a nested stack."""
+    return [f"{t.prefix}{logical}" for t in templates for logical in t.functions()]
+
+
+def find_function(
+    templates: list[LoadedTemplate],
+    address: str,
+    where: Location | None = None,
+    layer_map: LayerMap | None = None,
+) -> FunctionDefinition:
+    """The function at ``address`` (its logical id, ``Child/LogicalId``, or a CDK construct
+    path such as ``MyStack/Api``). ``where`` is the smoke.yaml entry naming it."""
+    prefix, _, logical = address.rpartition("/")
+    prefix = f"{prefix}/" if prefix else ""
+    for loaded in templates:
+        resources = loaded.template.resources
+        if loaded.prefix == prefix and logical in loaded.functions():
+            return FunctionReader(loaded, logical, resources[logical], layer_map).definition()
+    root = templates[0]
+    for logical_id in root.functions():  # CDK: the construct path of aws:cdk:path metadata
+        metadata = root.template.resources[logical_id].get("Metadata")
+        cdk_path = metadata.get("aws:cdk:path") if isinstance(metadata, dict) else None
+        construct = cdk_path.removesuffix("/Resource") if isinstance(cdk_path, str) else ""
+        if construct and address in (construct, construct.split("/", 1)[-1]):
+            return FunctionReader(
+                root, logical_id, root.template.resources[logical_id], layer_map
+            ).definition()
+    raise _unknown(templates, address, where)
+
+
+def _unknown(
+    templates: list[LoadedTemplate], address: str, where: Location | None
+) -> UnknownFunction:
+    from smoke.suggest import did_you_mean
+    from smoke.yamlload import quote_lines
+
+    functions = sorted(all_functions(templates))
+    close = did_you_mean(address, functions)
+    hint = f"Did you mean {close!r}? " if close else ""
+    root = templates[0].template
+    resource = root.resources.get(address)
+    if isinstance(resource, dict):
+        message = f"resource {address!r} of {root.path} is not a function"
+        message += f" (Type: {resource.get('Type')})"
+    else:
+        message = f"template {root.path} has no function resource {address!r}"
+    at = where or root.location(resource)
+    return UnknownFunction(
+        message,
+        at,
+        quote_lines(at.file, at.line, at.end_line) if at.line else "",
+        hint=f"{hint}Functions in the template: {', '.join(functions) or '(none)'}.",
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -35,15 +105,24 @@ def _text(value: Any) -> str | None:
 
 
 class FunctionReader:
-    def __init__(self, template: Template, logical_id: str, resource: Any, region: str) -> None:
-        self.template = template
+    def __init__(
+        self,
+        loaded: LoadedTemplate,
+        logical_id: str,
+        resource: Any,
+        layer_map: LayerMap | None = None,
+    ) -> None:
+        self.loaded = loaded
+        self.template = loaded.template
+        self.evaluator = loaded.evaluator()
         self.logical_id = logical_id
+        self.address = f"{loaded.prefix}{logical_id}"
         self.resource = resource
-        self.region = region
-        self.warnings: list[str] = []
+        self.layer_map = layer_map or LayerMap()
+        self.warnings: list[str] = list(loaded.notes)
         self.layer_build_methods: dict[str, str] = {}
         self.is_sam = resource.get("Type") == SERVERLESS_FUNCTION
-        self.globals = template.globals if self.is_sam else {}
+        self.globals = self.template.globals if self.is_sam else {}
         properties = resource.get("Properties")
         if properties is None:
             misplaced = [key for key in resource if key in _FUNCTION_PROPERTIES]
@@ -60,20 +139,18 @@ class FunctionReader:
             self.fail("Properties must be a mapping", resource, key="Properties")
         self.properties = properties
 
-    def fail(self, message: str, node: Any, hint: str = "", key: str | None = None) -> NoReturn:
+    def fail(
+        self, message: str, node: Any, hint: str = "", key: str | None = None,
+        error: type[ConfigError] = ConfigError,
+    ) -> NoReturn:
         if not getattr(node, "line", 0):  # e.g. an empty Properties: name the resource
             node, key = self.resource, None
-        raise ConfigError(
-            f"function {self.logical_id}: {message}",
+        raise error(
+            f"function {self.address}: {message}",
             self.template.location(node, key),
             self.template.snippet(node, key),
             hint,
         )
-
-    def prop(self, name: str, default: Any = None) -> Any:
-        if name in self.properties:
-            return self.properties[name]
-        return self.globals.get(name, default)
 
     def where(self, name: str) -> tuple[Any, str | None]:
         """The mapping (and key) a property was written in: Properties or Globals."""
@@ -83,7 +160,33 @@ class FunctionReader:
             return self.globals, name
         return self.properties, None
 
+    def prop(self, name: str, default: Any = None) -> Any:
+        """The property's value, Globals applied, intrinsics evaluated."""
+        node, key = self.where(name)
+        if key is None:
+            return default
+        try:
+            value = self.evaluator.value(node[key])
+        except Unresolvable as exc:
+            self.fail(f"{name} cannot be resolved locally: {exc.message}", node,
+                      exc.hint(self.layer_map.env_name), key=key)  # fmt: skip
+        return default if value is NO_VALUE else value
+
     def definition(self) -> FunctionDefinition:
+        unsupported = self.loaded.condition(self.resource)
+        if unsupported:
+            self.fail(f"not created: {unsupported}", self.resource, key="Condition",
+                      error=NotSupportedLocally)  # fmt: skip
+        if self.prop("PackageType") == "Image":
+            node, key = self.where("PackageType")
+            self.fail(
+                "PackageType: Image functions are not supported by the local runtime",
+                node,
+                "Test this function in AWS, or run its image with `sam local`.",
+                key=key,
+                error=NotSupportedLocally,
+            )
+        runtime = self.runtime()
         handler = self.prop("Handler")
         if not isinstance(handler, str) or "." not in handler.strip(".") or " " in handler:
             node, key = self.where("Handler")
@@ -94,23 +197,27 @@ class FunctionReader:
                 "For example: Handler: app.main.handler (the function handler in app/main.py).",
                 key=key,
             )
-        runtime = self.runtime()
         architectures = self.prop("Architectures") or ["x86_64"]
+        code = self.code()
         layers = tuple(self.layers())
+        environment = self.environment()
+        timeout = self.number("Timeout", DEFAULT_TIMEOUT_S, low=1, high=900)
+        memory = self.number("MemorySize", DEFAULT_MEMORY_MB, low=128, high=10240)
+        self.warnings.extend(self.evaluator.notes)
         metadata = self.resource.get("Metadata")
         metadata = metadata if isinstance(metadata, dict) else {}
         return FunctionDefinition(
-            name=self.logical_id,
+            name=self.address.replace("/", "-"),
             handler=handler,
-            code=self.code(),
+            code=code,
             runtime=runtime,
             layers=layers,
-            environment=self.environment(),
-            timeout_s=self.number("Timeout", DEFAULT_TIMEOUT_S, low=1, high=900),
-            memory_mb=int(self.number("MemorySize", DEFAULT_MEMORY_MB, low=128, high=10240)),
+            environment=environment,
+            timeout_s=float(timeout),
+            memory_mb=int(memory),
             architecture=str(architectures[0]) if isinstance(architectures, list) else "x86_64",
             location=self.template.location(self.resource),
-            warnings=tuple(self.warnings),
+            warnings=tuple(dict.fromkeys(self.warnings)),
             tags=self.tags(),
             build_method=_text(metadata.get("BuildMethod")),
             bundled=metadata.get("aws:asset:is-bundled") in (True, "true", "True"),
@@ -118,39 +225,36 @@ class FunctionReader:
         )
 
     def runtime(self) -> str | None:
-        declared = self.prop("Runtime")
-        if declared is None:
+        runtime = self.prop("Runtime")
+        if runtime is None:
             return None
         node, key = self.where("Runtime")
-        runtime = self.resolve(declared)
         if not isinstance(runtime, str):
-            self.fail(
-                f"Runtime {declared!r} cannot be resolved locally",
-                node,
-                "Write the runtime (Runtime: python3.12), or give the parameter a Default.",
-                key=key,
-            )
+            self.fail(f"Runtime {runtime!r} is not a runtime name", node, key=key)
         if not PYTHON3.match(runtime):
             self.fail(
-                f"the local runtime runs Python 3 functions; Runtime is {runtime!r}",
+                f"Runtime {runtime}: the local runtime runs Python 3 functions only",
                 node,
-                "Use a python3.x runtime (e.g. python3.12), or test this function in AWS.",
+                "Test this function in AWS (or with `sam local`); the other functions run.",
                 key=key,
+                error=NotSupportedLocally,
             )
         return runtime
 
     def tags(self) -> dict[str, str]:
-        tags = self.prop("Tags") or {}
+        try:
+            tags = self.prop("Tags") or {}
+        except ConfigError:
+            return {}
         if isinstance(tags, list):  # AWS::Lambda::Function: [{Key, Value}]
             tags = {t.get("Key"): t.get("Value") for t in tags if isinstance(t, dict)}
         if not isinstance(tags, dict):
             return {}
-        resolved = {str(k): self.resolve(v) for k, v in tags.items()}
-        return {k: str(v) for k, v in resolved.items() if v is not None}
+        return {str(k): str(v) for k, v in tags.items() if v is not None}
 
     def number(self, name: str, default: float, *, low: float, high: float) -> float:
         """A numeric property within Lambda's limits [low, high] (never NaN or infinite)."""
-        value = self.resolve(self.prop(name, default))
+        value = self.prop(name, default)
         try:
             number = float(value)
         except (TypeError, ValueError, OverflowError):
@@ -162,16 +266,13 @@ class FunctionReader:
                       f"got {value!r}", node, key=key)
         return number
 
-    def local_path(
-        self, value: Any, what: str, node: Any = None, key: str | None = None
-    ) -> Path:
-        node = self.properties if node is None else node
+    def local_path(self, value: Any, what: str, node: Any, key: str | None = None) -> Path:
         if not isinstance(value, str):
             self.fail(
                 f"{what} {value!r} is not a local path",
                 node,
                 "The local runtime runs code from a directory or .zip next to the template "
-                "(S3 locations cannot be read).",
+                "(S3 locations cannot be read; a CDK asset needs its aws:asset:path metadata).",
                 key=key,
             )
         path = (self.template.path.parent / value).resolve()
@@ -185,98 +286,127 @@ class FunctionReader:
             )
         return path
 
+    def asset_path(self, resource: Any, properties: tuple[str, ...]) -> str | None:
+        """CDK: ``Metadata: aws:asset:path`` (relative to the template's directory)."""
+        metadata = resource.get("Metadata") if isinstance(resource, dict) else None
+        if not isinstance(metadata, dict) or not isinstance(metadata.get(_ASSET_PATH), str):
+            return None
+        prop = metadata.get("aws:asset:property")
+        return metadata[_ASSET_PATH] if prop is None or prop in properties else None
+
     def code(self) -> Path:
         from smoke.local.packages import cache_root
 
+        asset = self.asset_path(self.resource, ("Code", "CodeUri"))
+        if asset is not None:
+            metadata = self.resource["Metadata"]
+            return self.local_path(asset, "aws:asset:path", metadata, _ASSET_PATH)
         if self.is_sam:
             inline = self.prop("InlineCode")
             if isinstance(inline, str):
                 return inline_code_dir(inline, cache_root())
             node, key = self.where("CodeUri")
             return self.local_path(self.prop("CodeUri", "."), "CodeUri", node, key)
-        code = self.properties.get("Code")
+        code = self.prop("Code")
         if isinstance(code, dict) and isinstance(code.get("ZipFile"), str):
             return inline_code_dir(code["ZipFile"], cache_root())
         return self.local_path(code, "Code", self.properties, "Code")
 
     def layers(self) -> list[Path]:
-        listed = list(self.globals.get("Layers") or []) if self.is_sam else []
-        listed += list(self.properties.get("Layers") or [])
-        paths = []
-        for entry in listed:
-            target = entry.get("Ref") if isinstance(entry, dict) else None
-            layer = self.template.resources.get(target) if isinstance(target, str) else None
-            if not isinstance(layer, dict) or layer.get("Type") not in LAYER_TYPES:
-                declared = self.properties.get("Layers")
-                where = declared if declared and entry in declared else self.globals.get("Layers")
-                self.fail(
-                    f"layer {entry!r} cannot be resolved locally",
-                    where,
-                    "Refer to a LayerVersion resource of this template with !Ref, or give the "
-                    "function's layers as local directories in smoke.yaml.",
-                )
-            layer_props = layer.get("Properties") or {}
-            key = "ContentUri" if "ContentUri" in layer_props else "Content"
-            node = layer_props if getattr(layer_props, "line", 0) else layer
-            content = layer_props.get(key)
-            path = self.local_path(content, f"layer {target} {key}", node, key)
-            metadata = layer.get("Metadata")
-            method = _text(metadata.get("BuildMethod")) if isinstance(metadata, dict) else None
-            if method:
-                self.layer_build_methods[str(path)] = method
-            paths.append(path)
-        return paths
+        written: list[tuple[Any, Any]] = []
+        for source in ((self.globals, self.properties) if self.is_sam else (self.properties,)):
+            entries = source.get("Layers")
+            try:
+                entries = self.evaluator.value(entries) if isinstance(entries, dict) else entries
+            except Unresolvable as exc:
+                self.fail(f"Layers cannot be resolved locally: {exc.message}", source,
+                          exc.hint(self.layer_map.env_name), key="Layers")  # fmt: skip
+            if isinstance(entries, list):
+                node = source.get("Layers")
+                where = node if getattr(node, "line", 0) else source
+                written.extend((where, entry) for entry in entries)
+        return [self.layer(where, entry) for where, entry in written]
+
+    def layer(self, where: Any, entry: Any) -> Path:
+        """One entry of Layers (``where``: the list it was written in)."""
+        key = None if isinstance(where, list) else "Layers"
+        target = entry.get("Ref") if isinstance(entry, dict) and len(entry) == 1 else None
+        resource = self.template.resources.get(target) if isinstance(target, str) else None
+        if isinstance(resource, dict) and resource.get("Type") in LAYER_TYPES:
+            return self.layer_resource(target, resource)  # type: ignore[arg-type]
+        try:
+            arn = self.evaluator.value(entry)
+        except Unresolvable as exc:
+            self.fail(f"layer {entry!r} cannot be resolved locally: {exc.message}", where,
+                      exc.hint(self.layer_map.env_name), key="Layers")  # fmt: skip
+        if arn is NO_VALUE:
+            return self.fail("an AWS::NoValue layer is not supported", where, key=key)
+        mapped = self.layer_map.find(str(arn))
+        if mapped is None:
+            message, hint = self.layer_map.missing(str(arn))
+            self.fail(message, where, hint, key=key)
+        if not mapped.exists():
+            self.fail(f"layer {arn} maps to {mapped}, which does not exist", where,
+                      "Paths under `layers:` are relative to smoke.yaml.", key=key)
+        return mapped
+
+    def layer_resource(self, logical: str, layer: Any) -> Path:
+        path = self.layer_content(logical, layer)
+        metadata = layer.get("Metadata")
+        method = _text(metadata.get("BuildMethod")) if isinstance(metadata, dict) else None
+        if method:
+            self.layer_build_methods[str(path)] = method
+        return path
+
+    def layer_content(self, logical: str, layer: Any) -> Path:
+        layer_props = layer.get("Properties") or {}
+        asset = self.asset_path(layer, ("Content", "ContentUri"))
+        if asset is not None:
+            return self.local_path(asset, f"layer {logical} aws:asset:path", layer["Metadata"],
+                                   _ASSET_PATH)  # fmt: skip
+        key = "ContentUri" if "ContentUri" in layer_props else "Content"
+        node = layer_props if getattr(layer_props, "line", 0) else layer
+        try:
+            content = self.evaluator.value(layer_props.get(key))
+        except Unresolvable as exc:
+            self.fail(f"layer {logical} {key} cannot be resolved: {exc.message}", node,
+                      exc.hint(self.layer_map.env_name), key=key)  # fmt: skip
+        return self.local_path(content, f"layer {logical} {key}", node, key)
 
     def environment(self) -> dict[str, str]:
         variables: dict[str, Any] = {}
         for source in (self.globals, self.properties):
             block = source.get("Environment") or {}
+            try:
+                block = self.evaluator.value(block) if _is_intrinsic(block) else block
+            except Unresolvable as exc:
+                self.warnings.append(
+                    f"the Environment of {self.address} cannot be resolved locally: {exc.message}"
+                )
+                block = {}
             if isinstance(block, dict):
-                variables.update(block.get("Variables") or {})
+                found = block.get("Variables") or {}
+                if isinstance(found, dict):
+                    variables.update(found)
         resolved = {}
         for name, value in variables.items():
-            text = self.resolve(value)
-            if text is None:
-                self.warnings.append(
-                    f"environment variable {name} of {self.logical_id} is {value!r}, which "
-                    "cannot be resolved locally: set to ''"
+            try:
+                text = self.evaluator.value(value)
+                if text is NO_VALUE:
+                    continue
+                if isinstance(text, (dict, list)):
+                    raise Unresolvable(f"{value!r} is not a single value")
+            except Unresolvable as exc:
+                key = exc.key or name
+                text = f"UNRESOLVED-{key}"
+                where = (
+                    f"parameters: {{{exc.key}: ...}}" if exc.key
+                    else f"environment: {{{name}: ...}} on the function"
                 )
-                text = ""
+                self.warnings.append(
+                    f"environment variable {name} of {self.address} cannot be resolved "
+                    f"locally ({exc.message}): set to {text!r}; give it with {where} "
+                    "in smoke.yaml"
+                )
             resolved[str(name)] = str(text).lower() if isinstance(text, bool) else str(text)
         return resolved
-
-    def resolve(self, value: Any) -> Any:
-        """A scalar for ``value``, or None when it needs CloudFormation to resolve."""
-        if not isinstance(value, dict):
-            return value
-        if "Ref" in value:
-            return self.ref(value["Ref"])
-        if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
-            text = value["Fn::Sub"]
-            names = _SUB_VARIABLE.findall(text)
-            values = {name: self.ref(name) for name in names}
-            if any(v is None for v in values.values()):
-                return None
-            return _SUB_VARIABLE.sub(lambda m: str(values[m.group(1)]), text)
-        if "Fn::Join" in value and isinstance(value["Fn::Join"], list) and len(value["Fn::Join"]) == 2:
-            separator, parts = value["Fn::Join"]
-            resolved = [self.resolve(part) for part in parts or []]
-            return None if None in resolved else str(separator).join(map(str, resolved))
-        return None
-
-    def ref(self, name: Any) -> Any:
-        pseudo = {
-            "AWS::Region": self.region,
-            "AWS::AccountId": "123456789012",
-            "AWS::Partition": "aws",
-            "AWS::StackName": "local",
-            "AWS::URLSuffix": "amazonaws.com",
-        }
-        if name in pseudo:
-            return pseudo[name]
-        parameter = self.template.parameters.get(name)
-        if isinstance(parameter, dict) and "Default" in parameter:
-            return parameter["Default"]
-        if name in self.template.resources:
-            return name  # a resource's Ref is its physical name; locally its logical id
-        return None

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from smoke.errors import ConfigError
-from smoke.local import local_functions
+from smoke.local import local_catalog, local_functions
+from smoke.local.template import NotSupportedLocally
 from smoke.model import Environment, FunctionSpec, LayerSpec, Location
 
 
@@ -81,23 +82,24 @@ def test_runtime_ref_resolves_the_parameter_default(tmp_path: Path) -> None:
     assert local_functions(env, base_dir=tmp_path)["Api"].runtime == "python3.12"
 
 
-@pytest.mark.parametrize(
-    ("default", "runtime", "message"),
-    [
-        ("", "!Ref Rt", "Runtime {'Ref': 'Rt'} cannot be resolved locally"),
-        ("", "nodejs20.x", "the local runtime runs Python 3 functions; Runtime is 'nodejs20.x'"),
-        ("", "python2.7", "the local runtime runs Python 3 functions; Runtime is 'python2.7'"),
-    ],
-)
-def test_an_unusable_runtime_is_at_its_line(
-    tmp_path: Path, default: str, runtime: str, message: str
-) -> None:
-    env = _template_env(tmp_path, RUNTIME_TEMPLATE.format(default=default, runtime=runtime))
+def test_an_unresolvable_runtime_is_at_its_line_and_names_the_key(tmp_path: Path) -> None:
+    env = _template_env(tmp_path, RUNTIME_TEMPLATE.format(default="", runtime="!Ref Rt"))
     error = _error(env, tmp_path)
-    assert message in error.message
+    assert "Runtime cannot be resolved locally: parameter Rt has no Default" in error.message
+    assert error.location is not None and error.location.line == 9
+    assert "9 |       Runtime: !Ref Rt" in error.snippet
+    assert "parameters: {Rt: VALUE}" in error.hint
+
+
+@pytest.mark.parametrize("runtime", ["nodejs20.x", "python2.7"])
+def test_another_language_is_refused_alone_at_its_line(tmp_path: Path, runtime: str) -> None:
+    env = _template_env(tmp_path, RUNTIME_TEMPLATE.format(default="", runtime=runtime))
+    assert local_functions(env, base_dir=tmp_path) == {}  # not a mistake: not listed
+    error = local_catalog(env, base_dir=tmp_path).refused["Api"]
+    assert isinstance(error, NotSupportedLocally)
+    assert f"Runtime {runtime}: the local runtime runs Python 3 functions only" in error.message
     assert error.location is not None and error.location.line == 9
     assert f"9 |       Runtime: {runtime}" in error.snippet
-    assert error.hint
 
 
 def test_a_missing_code_uri_is_at_its_line(tmp_path: Path) -> None:

@@ -137,11 +137,16 @@ def test_a_template_function_runs_with_globals_and_ref_layers(app: Path) -> None
         assert body["env"]["STAGE"] == "test"
         assert body["env"]["TABLE"] == "table-test-us-east-1"
         assert body["env"]["OWN"] == "1"
-        assert body["env"]["ROLE_ARN"] == ""  # needs CloudFormation: warned about
+        # needs CloudFormation: a stated placeholder, warned about
+        assert body["env"]["ROLE_ARN"] == "arn:aws:iam::123456789012:local-ApiRole"
+        assert body["env"]["MODE"] == "dry"  # !If [IsProd, ...] with Stage's default
         assert body["memory"] == "256"
         assert 6000 < body["remaining_ms"] <= 7000
         assert "Memory Size: 256 MB" in base64.b64decode(answer["LogResult"]).decode()
-        assert any("ROLE_ARN" in w for w in local.runtime_info["api"]["warnings"])
+        assert any(
+            "!GetAtt ApiRole.Arn" in w and "parameters: {ApiRole.Arn: ...}" in w
+            for w in local.runtime_info["api"]["warnings"]
+        )
         zipped = json.loads(client.invoke(FunctionName="ZippedFunction", Payload=b'{"a": 1}')["Payload"].read())
         assert zipped == {"zipped_package": True, "event": {"a": 1}}
         inline = json.loads(client.invoke(FunctionName="InlineFunction")["Payload"].read())
@@ -161,7 +166,7 @@ def _template(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def test_a_layer_arn_is_a_config_error_with_file_and_line(tmp_path: Path) -> None:
+def test_an_unmapped_layer_arn_is_an_error_with_the_lines_to_add(tmp_path: Path) -> None:
     path = _template(
         tmp_path,
         "Resources:\n"
@@ -178,8 +183,13 @@ def test_a_layer_arn_is_a_config_error_with_file_and_line(tmp_path: Path) -> Non
     error = raised.value
     assert error.location is not None and error.location.line == 8
     assert error.location.file == str(path)
-    assert "cannot be resolved locally" in str(error)
-    assert "AWSLambdaPowertoolsPythonV2" in str(error)
+    assert "is not available locally" in str(error)
+    assert (
+        "environments:\n  local:\n    layers:\n"
+        '      "arn:aws:lambda:*:017000801446:layer:AWSLambdaPowertoolsPythonV2:*": '
+        "layers/powertools-requirements.txt\n"
+        "and write layers/powertools-requirements.txt with the line: aws-lambda-powertools>=2,<3"
+    ) in error.hint
 
 
 def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
