@@ -109,8 +109,8 @@ def _functions(template_path: Path) -> list[Function]:
             try:
                 checks, _ = generate_checks(Suite(name, "x", ()), spec, Found(tuple(routes), ""))
                 api, count = "routes", len(checks)
-            except ConfigError:  # only catch-alls, or nothing safe to send
-                api, count = "catch-all", 0
+            except ConfigError:  # only catch-alls, or no route safe to send
+                api, count = "writes-only", 0
             if all(is_catch_all(r) for r in routes):
                 api = "catch-all"
             function = replace(function, api=api, event=event, routes=count)
@@ -181,6 +181,7 @@ def _from_template(
         what += f"; not run locally (see inside): {', '.join(skipped)}"
     files: dict[Path, tuple[str, str]] = {config_path: ("\n".join(lines) + "\n", what)}
     suites = base / "suites"
+    notes: list[str] = []
     for f in runnable:
         path = suites / f"{f.name}.yaml"
         if f.api == "routes":
@@ -190,8 +191,15 @@ def _from_template(
             files[path] = (_openapi_suite(f.name, f.name, rel, f.event), f"routes from {rel}")
         elif f.api == "catch-all":
             files[path] = (_catch_all_suite(f), "one check of / (a catch-all route: see inside)")
+        elif f.api == "writes-only":  # no check would be safe to write for it
+            notes.append(f"no suite for {f.logical_id}: its routes are all writes (never sent "
+                         "by default); add `routes: {from: template, methods: [...]}` or a "
+                         "check with a harmless request yourself")
         else:
             files[path] = (_raw_suite(f), "a raw-payload stub: put a real event in it")
+    if notes:
+        text, what = files[config_path]
+        files[config_path] = (text, "; ".join([what, *notes]))
     return files
 
 

@@ -17,6 +17,8 @@ from typing import Any
 from smoke.routes.generate import ANY, Route
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+API_TYPES = ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api")  # with an OpenAPI Body
+SAM_APIS = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi")  # with a DefinitionBody
 Where = Callable[[Any, "str | None"], str]  # (node, key) -> "file:line" or a description
 
 
@@ -82,11 +84,11 @@ def _api_resource_routes(
     props = resource.get("Properties") or {}
     if not isinstance(props, dict):
         return
-    if kind in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api") and isinstance(
-        props.get("Body"), dict
-    ):
-        event = "apigw-rest" if kind == "AWS::ApiGateway::RestApi" else "apigw-http"
-        paths = props["Body"].get("paths") or {}
+    body = props.get("DefinitionBody" if kind in SAM_APIS else "Body")
+    if kind in (*SAM_APIS, *API_TYPES) and isinstance(body, dict):
+        rest = kind in ("AWS::ApiGateway::RestApi", "AWS::Serverless::Api")
+        event = "apigw-rest" if rest else "apigw-http"
+        paths = body.get("paths") or {}
         for path, item in paths.items() if isinstance(paths, dict) else ():
             for method, operation in (item or {}).items():
                 integration = operation.get("x-amazon-apigateway-integration") if isinstance(
@@ -119,11 +121,17 @@ def _referenced(value: Any, resources: Mapping[str, Any], kind: str) -> str | No
 
 
 def _rest_path(resources: Mapping[str, Any], resource_id: Any, depth: int = 0) -> str | None:
-    """``/a/b``: the PathParts of ``AWS::ApiGateway::Resource``s up to the API's root."""
-    if isinstance(resource_id, dict) and "Fn::GetAtt" in resource_id:
-        return "/"  # !GetAtt Api.RootResourceId
-    name = resource_id.get("Ref") if isinstance(resource_id, dict) else None
+    """``/a/b``: the PathParts of ``AWS::ApiGateway::Resource``s up to the API's root.
+
+    A parent is a ``Ref`` (or, as SAM's local tools accept, the logical id as a string);
+    ``!GetAtt Api.RootResourceId``, the API itself or no parent at all is the root.
+    """
+    if resource_id is None or (isinstance(resource_id, dict) and "Fn::GetAtt" in resource_id):
+        return "/"
+    name = resource_id.get("Ref") if isinstance(resource_id, dict) else resource_id
     node = resources.get(name) if isinstance(name, str) else None
+    if isinstance(node, dict) and node.get("Type") == "AWS::ApiGateway::RestApi":
+        return "/"
     if depth > 30 or not isinstance(node, dict) or node.get("Type") != "AWS::ApiGateway::Resource":
         return None
     props = node.get("Properties") or {}

@@ -108,6 +108,14 @@ def test_init_from_routes_of_the_template_and_functions_it_cannot_run(
               Runtime: python3.12
               Events:
                 Jobs: {Type: SQS, Properties: {Queue: arn:aws:sqs:us-east-1:1:q}}
+          UploadFunction:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: ../src
+              Handler: app.handler
+              Runtime: python3.12
+              Events:
+                Upload: {Type: Api, Properties: {Path: /uploads, Method: POST}}
           NodeFunction:
             Type: AWS::Serverless::Function
             Properties: {CodeUri: ../src, Handler: index.handler, Runtime: nodejs20.x}
@@ -118,6 +126,8 @@ def test_init_from_routes_of_the_template_and_functions_it_cannot_run(
     assert "wrote suites/orders.yaml: routes from the template: 1 check(s)" in out
     assert "wrote suites/queue-worker.yaml" in out and "suites/node" not in out
     assert "not run locally (see inside): NodeFunction" in out
+    assert "no suite for UploadFunction: its routes are all writes" in out
+    assert not (tmp_path / "suites" / "upload.yaml").exists()
     config = (tmp_path / "smoke.yaml").read_text()
     assert "template: infra/stack.yaml" in config
     node = next(line for line in config.splitlines() if "NodeFunction" in line)

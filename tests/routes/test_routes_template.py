@@ -202,3 +202,61 @@ def test_function_must_be_defined_and_raw_is_refused(write: Write, project: Path
     write("suites/items.yaml", "suite: items\nfunction: items\nroutes: {from: template, path: /x}\n")
     with pytest.raises(ConfigError, match="takes no `path:`"):
         plan_of(project)
+
+
+def test_api_resources_that_invoke_the_function(
+    write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No SAM events: a Serverless::Api DefinitionBody, and ApiGateway::Method resources
+    (parents by Ref, by GetAtt RootResourceId, or by logical id as a string, as in
+    aws-sam-cli's own test templates)."""
+    monkeypatch.chdir(tmp_path)
+    write("src/app.py", "def handler(event, context):\n    return {}\n")
+    write("template.yaml", """\
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Fn:
+            Type: AWS::Lambda::Function
+            Properties: {Code: src, Handler: app.handler, Runtime: python3.12}
+          Other:
+            Type: AWS::Lambda::Function
+            Properties: {Code: src, Handler: app.handler, Runtime: python3.12}
+          Spec:
+            Type: AWS::Serverless::Api
+            Properties:
+              StageName: prod
+              DefinitionBody:
+                swagger: "2.0"
+                paths:
+                  /books:
+                    get:
+                      x-amazon-apigateway-integration:
+                        uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Fn.Arn}/invocations
+                  /authors:
+                    get:
+                      x-amazon-apigateway-integration:
+                        uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Other.Arn}/invocations
+          Rest: {Type: AWS::ApiGateway::RestApi}
+          V1: {Type: AWS::ApiGateway::Resource, Properties: {PathPart: v1, ParentId: !GetAtt Rest.RootResourceId}}
+          Shelf: {Type: AWS::ApiGateway::Resource, Properties: {PathPart: "{shelf}", ParentId: !Ref V1}}
+          Loose: {Type: AWS::ApiGateway::Resource, Properties: {PathPart: loose, ParentId: "V1"}}
+          ShelfGet:
+            Type: AWS::ApiGateway::Method
+            Properties:
+              HttpMethod: GET
+              ResourceId: !Ref Shelf
+              Integration: {Uri: !Sub "arn:aws:apigateway:r:lambda:path/functions/${Fn.Arn}/invocations"}
+          LooseAny:
+            Type: AWS::ApiGateway::Method
+            Properties:
+              HttpMethod: ANY
+              ResourceId: Loose
+              Integration: {Uri: !Sub "arn:aws:apigateway:r:lambda:path/functions/${Fn.Arn}/invocations"}
+        """)
+    config = write("smoke.yaml", "environments:\n  local:\n    template: template.yaml\n"
+                   "    functions:\n      fn: {resource: Fn}\n")
+    write("suites/fn.yaml", "suite: fn\nfunction: fn\nroutes: {from: template}\n")
+    checks = by_name(plan_of(config).checks)
+    assert sorted(checks) == ["GET /books", "GET /v1/loose", "GET /v1/{shelf}"]
+    assert checks["GET /books"].source == "template.yaml:17 (Spec Body paths)"
+    assert checks["GET /v1/{shelf}"].source == "template.yaml:28 (ShelfGet)"
