@@ -72,6 +72,7 @@ class Expect:
     json_schema: Mapping[str, Any] | None = None
     body_contains: tuple[str, ...] = ()
     max_ms: float | None = None
+    max_init_ms: float | None = None  # a cold start's Init Duration budget
 
 
 @dataclass(frozen=True)
@@ -337,7 +338,7 @@ class Outcome(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Failure:
-    kind: str  # status | header | json_schema | body_contains | max_ms | function_error | log | error
+    kind: str  # status | header | json_schema | body_contains | max_ms | max_init_ms | function_error | log | error
     message: str
     expected: str | None = None
     actual: str | None = None

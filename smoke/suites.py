@@ -306,12 +306,14 @@ class _SuiteBuilder:
             self.check_json_schema(data, schema)
         contains = data.get("body_contains", ())
         max_ms = data.get("max_ms")
+        max_init_ms = data.get("max_init_ms")
         return Expect(
             status=parse_status(data["status"]) if "status" in data else None,
             headers={str(k): _text(v) for k, v in data.get("headers", {}).items()},
             json_schema=to_plain(schema),
             body_contains=(contains,) if isinstance(contains, str) else tuple(contains),
             max_ms=float(max_ms) if max_ms is not None else None,
+            max_init_ms=float(max_init_ms) if max_init_ms is not None else None,
         )
 
     def check_json_schema(self, data: Any, schema: Any) -> None:

@@ -9,7 +9,8 @@ a header. Rules:
 - headers: present (name case-insensitive) with the exact value;
 - json_schema: the body parsed as JSON (raw checks: the returned payload);
 - body_contains: each string occurs in the body (raw checks: the payload as JSON);
-- max_ms: the latency of the exchange.
+- max_ms: the latency of the exchange;
+- max_init_ms: the Init Duration of a cold start (a warm invocation has none).
 """
 
 from __future__ import annotations
@@ -98,6 +99,15 @@ def _failures(check: Check, exchange: Exchange) -> Iterator[Failure]:
             f"took {exchange.latency_ms:.0f} ms, more than the {expect.max_ms:g} ms allowed",
             expected=f"<= {expect.max_ms:g} ms",
             actual=f"{exchange.latency_ms:.0f} ms",
+        )
+    init = exchange.metrics.init_duration_ms if exchange.metrics is not None else None
+    if expect.max_init_ms is not None and init is not None and init > expect.max_init_ms:
+        yield Failure(
+            "max_init_ms",
+            f"cold start: Init Duration {init:.0f} ms, more than the {expect.max_init_ms:g} ms "
+            "allowed",
+            expected=f"<= {expect.max_init_ms:g} ms",
+            actual=f"{init:.0f} ms",
         )
 
 

@@ -12,7 +12,14 @@ from typing import IO
 
 from smoke.model import CheckResult, Outcome, ScanResult
 from smoke.redact import Redactor
-from smoke.reporters import LABELS, failure_lines, learn, log_lines_that_matter, totals
+from smoke.reporters import (
+    LABELS,
+    cold_start_line,
+    failure_lines,
+    learn,
+    log_lines_that_matter,
+    totals,
+)
 from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted, ScanFinished
 
 CONSOLE_TAIL_LINES = 8  # the JSON and JUnit reports carry the whole tail
@@ -143,6 +150,9 @@ class ConsoleReporter:
             if scan.errors:
                 lines.append("THE LOG SCAN COULD NOT RUN: a run without a log scan is not a clean run.")
                 lines += [f"  {e}" for e in scan.errors]
+        colds = cold_start_line(finished.results)
+        if colds:
+            lines.append(colds)
         t = totals(finished.results, len(scan.findings) if scan else 0)
         parts = [f"{t[o.value]} {o.value.replace('_', ' ')}" for o in Outcome if t[o.value]]
         head = f"{t['checks']} check(s): " + (", ".join(parts) or "none")

@@ -10,7 +10,7 @@ from typing import Any
 
 from smoke.model import Check, CheckResult, Finding, FunctionRef, Outcome, ScanResult
 from smoke.redact import Redactor
-from smoke.reporters import FileReporter, totals, write_atomic
+from smoke.reporters import FileReporter, cold_starts, totals, write_atomic
 
 SCHEMA_VERSION = 1
 EXCERPT_CHARS = 500
@@ -148,6 +148,7 @@ class JsonReporter(FileReporter):
         results = self.run.results()
         end = finished.finished_at if finished else time.time()
         meta = dict(started.meta)
+        colds = cold_starts(results)
         return {
             "schema_version": SCHEMA_VERSION,
             "run": {
@@ -164,7 +165,9 @@ class JsonReporter(FileReporter):
                 "command": str(meta.get("command", "run")),
             },
             "functions": {
-                k: function_entry(v, dict(meta.get("local_runtime") or {}).get(k))
+                k: {**function_entry(v, dict(meta.get("local_runtime") or {}).get(k)),
+                    "cold_starts": {"count": len(colds.get(k, ())),
+                                    "init_ms": [round(ms, 2) for ms in colds.get(k, ())]}}
                 for k, v in started.functions.items()
             },
             "checks": [check_entry(r, self.redactor) for r in results],

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from smoke.model import Outcome
-from smoke.reporters import LABELS, FileReporter, totals
+from smoke.reporters import LABELS, FileReporter, cold_start_line, totals
 
 ICONS = {
     Outcome.PASSED: "✅",
@@ -55,6 +55,9 @@ class StepSummaryReporter(FileReporter):
                 f"{t['passed']} passed, {t['failed']} failed, {t['error']} error, "
                 f"{t['refused']} refused, {t['not_run']} not run, {t['findings']} log finding(s)",
             ]
+        colds = cold_start_line(results)
+        if colds:
+            out += ["", colds]
         if results:
             out += ["", "| | check | status | ms | detail |", "|---|---|---|---|---|"]
         for r in results:

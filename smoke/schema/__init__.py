@@ -172,7 +172,12 @@ def _issues(error: Any, data: Any, file: str, secrets: set[str]) -> list[tuple[L
             else [error.validator_value]
         )
         wanted = " or ".join(_TYPE_NAMES.get(str(t), str(t)) for t in types)
-        return [(loc, f"{where} must be {wanted}; got {_describe(value, secrets)}", "")]
+        hint = ""
+        if path and path[-1] == "body" and isinstance(value, (dict, list)):
+            hint = ("did you mean `json:`? A mapping or a list is a JSON body: write `json:` "
+                    "instead of `body:` (sent as JSON, with Content-Type: application/json); "
+                    "`body:` is text.")
+        return [(loc, f"{where} must be {wanted}; got {_describe(value, secrets)}", hint)]
     if kind == "minItems":
         return [(loc, f"{where} must not be an empty list", "")]
     if kind == "minLength":

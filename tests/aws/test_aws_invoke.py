@@ -255,3 +255,28 @@ def test_missing_credentials_are_fatal(
     assert caught.value.fatal is True
     assert "no AWS credentials found" in caught.value.message
     assert invoke_api.calls(FN.name) == 0
+
+
+def test_max_init_ms_fails_a_slow_cold_start_and_passes_the_warm_invocation(
+    transport: InvokeTransport, invoke_api: InvokeApi
+) -> None:
+    from dataclasses import replace
+
+    from smoke.engine import execute_check
+    from smoke.model import Outcome
+
+    def tail(init: str) -> str:
+        return (f"START RequestId: {REQ} Version: $LATEST\nEND RequestId: {REQ}\n"
+                f"REPORT RequestId: {REQ}\tDuration: 3.10 ms\tBilled Duration: 4 ms\t"
+                f"Memory Size: 128 MB\tMax Memory Used: 50 MB{init}\n")
+
+    ok = {"statusCode": 200, "body": "{}"}
+    invoke_api.program(FN.name, Reply(payload=ok, log_tail=tail("\tInit Duration: 812.44 ms")),
+                       Reply(payload=ok, log_tail=tail("")))
+    check = replace(proxy_check(), expect=Expect(max_init_ms=500))
+    cold = execute_check(check, transport, {"api": FN})
+    assert cold.outcome is Outcome.FAILED
+    (failure,) = cold.failures
+    assert failure.kind == "max_init_ms" and failure.actual == "812 ms"
+    warm = execute_check(check, transport, {"api": FN})
+    assert warm.outcome is Outcome.PASSED  # no Init Duration: not a cold start

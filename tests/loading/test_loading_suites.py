@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, config_error
+from smoke.errors import ConfigError
 from smoke.model import Authorizer, Location, StatusExpectation
 from smoke.suites import load_suite, parse_status
 
@@ -130,6 +131,26 @@ def test_text_and_binary_bodies(write: Write) -> None:
     a, b = load_suite(path, {}).checks
     assert (a.request.body, a.request.body_is_binary) == (b"hello", False)
     assert (b.request.body, b.request.body_is_binary) == (b"\x00\x01\x02", True)
+
+
+def test_a_mapping_body_suggests_json(write: Write) -> None:
+    path = write("s.yaml", "suite: s\nfunction: f\nchecks:\n  - name: a\n    post: /a\n"
+                           "    body: {dry_run: true}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_suite(path, {})
+    text = str(caught.value)
+    assert "s.yaml:6:" in text and "body must be a string; got a mapping" in text
+    assert "did you mean `json:`?" in text
+
+
+def test_max_init_ms_is_a_positive_bound(write: Write) -> None:
+    path = write("s.yaml", "suite: s\nfunction: f\nchecks:\n"
+                           "  - {name: a, get: /a, expect: {max_init_ms: 800}}\n")
+    assert load_suite(path, {}).checks[0].expect.max_init_ms == 800.0
+    bad = write("b.yaml", "suite: s\nfunction: f\nchecks:\n"
+                          "  - {name: a, get: /a, expect: {max_init_ms: 0}}\n")
+    with pytest.raises(ConfigError, match=r"b.yaml:4: .*max_init_ms must be > 0"):
+        load_suite(bad, {})
 
 
 def test_check_overrides_and_event_defaults(write: Write) -> None:

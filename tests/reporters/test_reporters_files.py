@@ -33,6 +33,7 @@ def test_json_report_carries_everything_and_matches_the_schema(tmp_path: Path,
     assert report["run"]["started_at"] == "2023-11-14T22:13:20.000+00:00"
     assert report["run"]["duration_s"] == 3.5
     assert report["functions"]["api"]["qualifier"] == "live"
+    assert report["functions"]["api"]["cold_starts"] == {"count": 1, "init_ms": [250.0]}
     checks = {c["name"]: c for c in report["checks"]}
     health = checks["health"]
     assert health["metrics"]["cold_start"] is True and health["metrics"]["init_duration_ms"] == 250.0

@@ -32,6 +32,7 @@ def test_console_plain_lines_and_summary(run_events: list[RunEvent]) -> None:
     assert "[traceback] api (api::import error)" in text
     assert "6 check(s): 1 passed, 2 failed, 1 error, 1 refused, 1 not run; 1 log finding(s)" in text
     assert "(interrupted: SIGINT)" in text
+    assert "cold starts: api 1 (init 250 ms)" in text
     assert "report: reports/smoke-prod.json" in text
     assert SECRET not in text
 

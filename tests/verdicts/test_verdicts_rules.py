@@ -199,6 +199,38 @@ def test_max_ms(check, exchange) -> None:
     assert (failure.expected, failure.actual) == ("<= 3000 ms", "3512 ms")
 
 
+def test_max_init_ms_judges_the_init_duration_of_a_cold_start_only(check, exchange) -> None:
+    from smoke.model import LambdaMetrics
+
+    bound = check(max_init_ms=500)
+    cold = exchange(200, latency_ms=900, metrics=LambdaMetrics(duration_ms=20, init_duration_ms=812.3))
+    (failure,) = evaluate(bound, cold)
+    assert failure.kind == "max_init_ms"
+    assert (failure.expected, failure.actual) == ("<= 500 ms", "812 ms")
+    assert "cold start" in failure.message
+    within = exchange(200, metrics=LambdaMetrics(duration_ms=20, init_duration_ms=499.9))
+    assert evaluate(bound, within) == ()
+    warm = exchange(200, latency_ms=900, metrics=LambdaMetrics(duration_ms=20))
+    assert evaluate(bound, warm) == ()  # no Init Duration: a warm invocation
+    assert evaluate(bound, exchange(200)) == ()  # no metrics at all (via http): nothing to judge
+
+
+def test_binary_bodies_are_a_length_and_a_content_type_never_raw_bytes(check, exchange) -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00"
+    (failure,) = evaluate(check(), exchange(503, png, {"Content-Type": "image/png"}))
+    assert "\x00" not in failure.message
+    assert failure.message.endswith("<binary body: 18 bytes, image/png>")
+    (failure,) = evaluate(check(body_contains=("x",)), exchange(200, b"a\x00b"))
+    assert failure.actual == "<binary body: 3 bytes, no content-type>"
+
+
+def test_a_schema_failure_tells_the_string_42_from_the_number_42(check, exchange) -> None:
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}, "s": {"type": "string"}}}
+    failures = evaluate(check(json_schema=schema), exchange(200, '{"n": "42", "s": 42}'))
+    actual = {f.message.split(":")[0]: f.actual for f in failures}
+    assert actual == {"$.n": '"42"', "$.s": "42"}
+
+
 # ------------------------------------------------------------------ all together
 
 
