@@ -16,7 +16,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from smoke.local import LocalCatalog
@@ -146,12 +146,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     from smoke.errors import SmokeError
+    from smoke.redact import Redactor
 
+    args.redactor = Redactor()  # every secret the command reads; all it prints goes through
     try:
         handler = _COMMANDS[args.command]
         return handler(args)
     except SmokeError as exc:
-        print(f"smoke: {exc}", file=sys.stderr)
+        print(args.redactor.final(f"smoke: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("smoke: interrupted", file=sys.stderr)
@@ -201,7 +203,7 @@ def _run(args: argparse.Namespace) -> int:
     refuse_collisions(reports, _inputs(args))
     for note in _suite_notes(args):
         print(f"smoke: note: {note}", file=sys.stderr)
-    redactor = Redactor()
+    redactor: Redactor = args.redactor
     handlers = build_reporters(
         redactor, json_path=json_path, junit_path=junit_path, html_path=html_path,
         console=sys.stdout, step_summary_path=summary_path,
@@ -224,7 +226,7 @@ def _run(args: argparse.Namespace) -> int:
     if outcome.interrupted:
         _INTERRUPTED.set()
     if outcome.message:
-        print(f"smoke: {outcome.message}", file=sys.stderr)
+        print(redactor.final(f"smoke: {outcome.message}"), file=sys.stderr)
     return outcome.exit_code
 
 
@@ -260,7 +262,40 @@ def _suite_notes(args: argparse.Namespace) -> list[str]:
 def _load(args: argparse.Namespace) -> Config:
     from smoke.config import load_config
 
-    return load_config(args.config)
+    config = load_config(args.config)
+    _learn(args, config)
+    return config
+
+
+def _learn(args: argparse.Namespace, config: Config, *more: Any) -> None:
+    """Teach the command's redactor the secrets of ``config`` (and suites, checks)."""
+    redactor = args.redactor
+    redactor.add(*config.secrets)
+    for env in config.environments.values():
+        redactor.add(*env.secrets)
+    for item in more:
+        redactor.add(*getattr(item, "secrets", ()))
+        request = getattr(item, "request", None)
+        if request is not None:
+            redactor.add_headers(request.headers)
+
+
+def _learn_suites(args: argparse.Namespace, config: Config) -> None:
+    """The secrets of the suites beside the configuration, as far as they can be read."""
+    from smoke.errors import ConfigError
+    from smoke.plan import find_suites
+    from smoke.suites import load_suite
+
+    with contextlib.suppress(ConfigError):
+        for path in find_suites(args.config):
+            with contextlib.suppress(ConfigError):
+                suite = load_suite(path, require_env=False)
+                _learn(args, config, suite, *suite.checks)
+
+
+def _out(args: argparse.Namespace, line: str = "") -> None:
+    """One line of a command's output, through the last line of defence."""
+    print(args.redactor.final(line))
 
 
 def _environment(config: Config, name: str) -> Environment:
@@ -281,10 +316,12 @@ def _validate(args: argparse.Namespace) -> int:
 
     # no secrets needed to validate: an unset ${VAR} is a note, not an error
     config = load_config(args.config, require_env=False)
-    print(f"OK   {config.path} ({len(config.environments)} environment(s))")
+    _learn(args, config)
+    _out(args, f"OK   {config.path} ({len(config.environments)} environment(s))")
     suites = load_suites(find_suites(args.config, tuple(args.suites)), require_env=False)
     routes: dict[str, list[str]] = {}  # suite -> "N in ENV" for suites with routes:
     notes: list[str] = []
+    _learn(args, config, *suites)
     for name, env in config.environments.items():
         expanded = suites
         if any(s.routes is not None for s in suites):  # files only: no AWS, nothing run
@@ -303,27 +340,27 @@ def _validate(args: argparse.Namespace) -> int:
             catalog = _local_catalog(config, env)
             for logical, error in catalog.refused.items():
                 if isinstance(error, NotSupportedLocally):
-                    print(f"note: {logical} does not run locally (its checks are errors): "
-                          f"{error.message}")
+                    _out(args, f"note: {logical} does not run locally (its checks are "
+                         f"errors): {error.message}")
             for error in catalog.refused.values():
                 if not isinstance(error, NotSupportedLocally):
                     raise error  # a mistake: file, line and what to write
             where = f" ({env.template})" if env.template else ""
-            print(f"OK   environment {name}{where}: "
-                  f"{len(catalog.definitions)} local function(s)")
+            _out(args, f"OK   environment {name}{where}: "
+                 f"{len(catalog.definitions)} local function(s)")
     for suite in suites:
         parts = [f"{len(suite.checks)} check(s)"] if suite.checks or not suite.routes else []
         if suite.routes:
             generated = routes.get(suite.name)
             parts.append(f"routes from {suite.routes.source}"
                          + (f": {', '.join(generated)}" if generated else ""))
-        print(f"OK   {suite.path} ({'; '.join(parts)})")
+        _out(args, f"OK   {suite.path} ({'; '.join(parts)})")
     for note in dict.fromkeys(notes):
-        print(f"note: {note}")
+        _out(args, f"note: {note}")
     for name in unset_vars(config, suites):
-        print(f"note: {name} is not set (smoke run needs it)")
+        _out(args, f"note: {name} is not set (smoke run needs it)")
     for note in _suite_notes(args):
-        print(f"note: {note}")
+        _out(args, f"note: {note}")
     return 0
 
 
@@ -333,22 +370,24 @@ def _list(args: argparse.Namespace) -> int:
 
     options = RunOptions(args.environment, tuple(args.suites), args.config, tuple(args.tag))
     config, plan = load_plan(options)
+    _learn(args, config, *plan.suites, *plan.checks)
     env = plan.environment
     transport = env.via
     refused = _local_refused(config, env) if env.is_local else {}
-    print(f"{len(plan.checks)} check(s) in {env.name} via {transport}"
-          f"{' (protected)' if env.protected else ''}")
+    _out(args, f"{len(plan.checks)} check(s) in {env.name} via {transport}"
+         f"{' (protected)' if env.protected else ''}")
     for check in plan.checks:
         status, reason = mutation_status(check, env, allow_mutations=False)
         what = "raw" if check.is_raw else f"{check.request.method.upper()} {check.request.path}"
         event = "http" if transport == "http" else check.event  # no Lambda event over HTTP
-        print(f"  {check.id:<40} {check.function:<12} {event:<12} {what:<32} {status}"
-              f"{'  ' + reason if reason and status != 'safe' else ''}")
-        print(f"      {check.location}" + (f"  from {check.source}" if check.source else ""))
+        _out(args, f"  {check.id:<40} {check.function:<12} {event:<12} {what:<32} {status}"
+             f"{'  ' + reason if reason and status != 'safe' else ''}")
+        _out(args, f"      {check.location}" + (f"  from {check.source}" if check.source else ""))
         if check.function in refused:
-            print(f"      error: {check.function} does not run locally: {refused[check.function]}")
+            _out(args, f"      error: {check.function} does not run locally: "
+                 f"{refused[check.function]}")
     for note in dict.fromkeys(n for s in plan.suites for n in s.notes):
-        print(f"note: {note}")
+        _out(args, f"note: {note}")
     return 0
 
 
@@ -370,10 +409,10 @@ def _discover(args: argparse.Namespace) -> int:
     env = _environment(config, args.environment)
     found = _local_functions(config, env) if env.is_local else discover(env)
     for logical, ref in found.items():
-        print(f"{logical}: {ref.name}")
-        print(f"    qualifier: {ref.qualifier or '$LATEST'}  runtime: {ref.runtime or '?'}"
-              f"  last modified: {ref.last_modified or '?'}")
-        print(f"    log group: {ref.log_group or '?'}")
+        _out(args, f"{logical}: {ref.name}")
+        _out(args, f"    qualifier: {ref.qualifier or '$LATEST'}  runtime: {ref.runtime or '?'}"
+             f"  last modified: {ref.last_modified or '?'}")
+        _out(args, f"    log group: {ref.log_group or '?'}")
     return 0
 
 
@@ -383,7 +422,6 @@ def _scan(args: argparse.Namespace) -> int:
     from smoke.discovery import discover
     from smoke.logscan.cloudwatch import CloudWatchSource
     from smoke.logscan.scan import scan_environment
-    from smoke.redact import Redactor
     from smoke.reporters.paths import refuse_collisions, report_path
     from smoke.reporters.scan_reports import (
         ScanReportPaths,
@@ -405,7 +443,8 @@ def _scan(args: argparse.Namespace) -> int:
     refuse_collisions(paths.files(), [Path(args.config)])
     config = _load(args)
     env = _environment(config, env_name)
-    redactor = Redactor([*config.secrets, *env.secrets])
+    redactor = args.redactor
+    _learn_suites(args, config)  # a function may log the token a check sent it
     source: LogSource
     started = time.time()
     if env.is_local:  # the local runtime's log files, as `smoke run` wrote them
@@ -420,9 +459,9 @@ def _scan(args: argparse.Namespace) -> int:
     for finding in scan.findings:
         first, _, more = finding.line.strip().partition("\n")
         line = first + (" [...]" if more.strip() else "")
-        print(redactor.text(f"{finding.function} [{finding.rule}] {finding.log_group}: {line}"))
+        print(redactor.final(f"{finding.function} [{finding.rule}] {finding.log_group}: {line}"))
     for note in scan.notes:
-        print(redactor.text(f"note: {note}"))
+        print(redactor.final(f"note: {note}"))
     print(f"{len(scan.findings)} finding(s) in {len(scan.scanned_groups)} log group(s)"
           + (f"; {len(scan.errors)} log group(s) could not be scanned" if scan.errors else ""))
     meta = {**run_meta(config, env), "window": f"the last {_since(args.since)}"}
@@ -432,7 +471,7 @@ def _scan(args: argparse.Namespace) -> int:
         print(f"report: {path}")
     if scan.errors:
         for error in scan.errors:
-            print(redactor.text(f"smoke: THE LOG SCAN COULD NOT RUN: {error}"), file=sys.stderr)
+            print(redactor.final(f"smoke: THE LOG SCAN COULD NOT RUN: {error}"), file=sys.stderr)
     return scan_exit_code(scan)
 
 
@@ -485,12 +524,9 @@ def _local(args: argparse.Namespace) -> int:
         name = local[0]
     env = _environment(config, name)
     base = Path(config.path).resolve().parent
-    from smoke.redact import Redactor
-
-    redactor = Redactor([*config.secrets, *env.secrets])
-    serve_forever(env, base_dir=base, log_dir=Path("reports") / "logs",
-                  host=args.host, port=args.port, redact=redactor.text)
-    return 0
+    return serve_forever(env, base_dir=base, log_dir=Path("reports") / "logs",
+                         host=args.host, port=args.port, redact=args.redactor.final,
+                         learn=args.redactor.add_event)
 
 
 _COMMANDS = {

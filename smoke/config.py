@@ -16,6 +16,7 @@ from typing import Any
 from smoke.errors import ConfigError
 from smoke.interpolate import has_placeholder, interpolate
 from smoke.model import Config, Environment, FunctionSpec, LayerSpec, Location, LogRule
+from smoke.redact import masked_error
 from smoke.schema import validate
 from smoke.yamlload import load_yaml_text, node_location, quote_lines
 
@@ -51,12 +52,15 @@ def load_config(
     unset: list[str] = []
     env = os.environ if env is None else env
     secrets = interpolate(data, env, file, text, require_env=require_env, unset=unset)
-    validate(data, "config", file, text, secrets)
-    builder = _ConfigBuilder(file, text, Path(path).resolve().parent)
-    environments = {
-        name: builder.environment(name, data["environments"], secrets)
-        for name in data["environments"]
-    }
+    try:
+        validate(data, "config", file, text, secrets)
+        builder = _ConfigBuilder(file, text, Path(path).resolve().parent)
+        environments = {
+            name: builder.environment(name, data["environments"], secrets)
+            for name in data["environments"]
+        }
+    except ConfigError as exc:  # a message may quote a value read from ${VAR}
+        raise masked_error(exc, secrets) from None
     return Config(
         path=file,
         environments=environments,

@@ -22,6 +22,8 @@ Verdicts never raise: failed expectations are ``model.Failure`` data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from smoke.model import Location
 
 
@@ -52,6 +54,14 @@ class ConfigError(SmokeError):
         self.location = location
         self.snippet = snippet
         self.hint = hint
+
+    def masked(self, redact: Callable[[str], str]) -> ConfigError:
+        """The same error with ``redact`` applied to what it says (values read from ``${VAR}``
+        may appear in a message such as ``got 'items?key=...'``)."""
+        error = ConfigError(redact(self.message), self.location, redact(self.snippet),
+                            redact(self.hint))
+        error.__cause__ = self.__cause__
+        return error
 
     def __str__(self) -> str:
         head = f"{self.location}: {self.message}" if self.location else self.message

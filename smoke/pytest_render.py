@@ -119,7 +119,7 @@ def render_check_failure(result: CheckResult, redactor: Redactor, root: Path | N
             out += [f"  {line}" for line in kept]
     for finding in result.findings:
         out.append(f"log finding [{finding.rule}]: {finding.line}")
-    return redactor.text("\n".join(out))
+    return redactor.final("\n".join(out))
 
 
 def findings_for(function: str, scan: ScanResult) -> tuple[list[Finding], list[str]]:
@@ -155,4 +155,4 @@ def render_scan_failure(failure: LogScanFailed, redactor: Redactor) -> str:
         for f in failure.findings:
             who = f" (check {f.check_id})" if f.check_id else ""
             out.append(f"  [{f.rule}]{who} {f.line}")
-    return redactor.text("\n".join(out))
+    return redactor.final("\n".join(out))

@@ -110,7 +110,7 @@ class SmokeSession:
             try:
                 conn = connect(self.config, self.env, logical, self._stack,
                                log_dir=self.log_dir(), http_timeout_s=HTTP_TIMEOUT_S,
-                               redact=self.redactor.text)
+                               redact=self.redactor.final)
                 self.transport, self.functions = conn.transport, conn.functions
                 self.unavailable = conn.unavailable
                 self.redactor.add(*conn.secrets)

@@ -13,26 +13,62 @@ import json
 import re
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smoke.model import SENSITIVE_HEADERS
+
+if TYPE_CHECKING:
+    from smoke.errors import ConfigError
 
 MASK = "***"
 _MIN_SECRET_LEN = 3  # shorter values would mask ordinary text all over the report
 
 
 _CUT_MARKS = ("...", "\u2026")  # how excerpts say they were cut short
+_CUT = re.compile("|".join(re.escape(m) for m in _CUT_MARKS))
+
+
+def _longest_prefix(text: str, secret: str) -> int:
+    """The length of the longest proper prefix of ``secret`` (3+ characters) ending ``text``."""
+    for k in range(min(len(secret) - 1, len(text)), _MIN_SECRET_LEN - 1, -1):
+        if text.endswith(secret[:k]):
+            return k
+    return 0
+
+
+# the characters URL encoders leave alone: RFC 3986 path segments (httpx's paths,
+# ``P%C3%A4ssword&Key!1``), whole paths, and queries
+_URL_SAFE_SETS = ("", "/", "!$&'()*+,;=:@~", "/!$&'()*+,;=:@~", "/?!$&'()*+,;=:@~")
+_PERCENT = re.compile(r"%[0-9A-F]{2}")
 
 
 def _spellings(secret: str) -> set[str]:
-    """A secret as it may appear in output: as is, URL-encoded (query strings, URLs,
-    ``rawQueryString``) and JSON-escaped (a function that logs its event)."""
+    """A secret as it may appear in output: as is; URL-encoded the ways smoke's events,
+    httpx and ``urllib`` spell it (paths, queries, ``rawQueryString``, upper- or lower-case
+    hex); JSON-escaped (a function that logs its event); and XML/HTML-escaped (JUnit
+    attributes, an HTML report)."""
+    import html
     from urllib.parse import quote, quote_plus
 
-    spelled = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    spelled = {secret, quote_plus(secret), quote_plus(secret, safe="/")}
+    spelled.update(quote(secret, safe=safe) for safe in _URL_SAFE_SETS)
+    spelled.update(_PERCENT.sub(lambda m: m.group(0).lower(), s) for s in list(spelled))
     spelled.add(json.dumps(secret)[1:-1])
     spelled.add(json.dumps(secret, ensure_ascii=False)[1:-1])
+    for plain in list(spelled):
+        spelled.add(html.escape(plain, quote=False))
+        spelled.add(html.escape(plain, quote=True))
+        spelled.add(html.escape(plain, quote=True).replace("&#x27;", "&apos;"))
+        spelled.add(plain.replace("&", "&amp;").replace("<", "&lt;").replace("\"", "&quot;")
+                    .replace("\n", "&#10;"))
     return {s for s in spelled if len(s) >= _MIN_SECRET_LEN}
+
+
+def masked_error(error: ConfigError, secrets: Iterable[str]) -> ConfigError:
+    """``error`` without the values read from ``${VAR}``: a loader's message may quote a
+    value (``got 'items?key=...'``, ``base_url needs a scheme: https://...``)."""
+    secrets = list(secrets)
+    return error.masked(Redactor(secrets).text) if secrets else error
 
 
 class Redactor:
@@ -71,22 +107,64 @@ class Redactor:
                 else:
                     self.add(str(value))
 
+    def add_event(self, event: Any) -> None:
+        """Learn the sensitive header values of a Lambda event that arrived from elsewhere
+        (``smoke local start`` serving a separate ``smoke run``, boto3, the AWS CLI): API
+        Gateway / ALB / Function URL ``headers``, ``multiValueHeaders`` and v2 ``cookies``."""
+        if not isinstance(event, Mapping):
+            return
+        for key in ("headers", "multiValueHeaders"):
+            headers = event.get(key)
+            if isinstance(headers, Mapping):
+                self.add_headers(headers)
+        cookies = event.get("cookies")
+        if isinstance(cookies, list):
+            self.add(*[str(c) for c in cookies])
+        token = event.get("authorizationToken")  # a TOKEN authorizer's event
+        if isinstance(token, str):
+            self.add(token)
+
     def text(self, value: str) -> str:
         pattern = self._pattern
         if pattern is None or not value:
             return value
         masked = pattern.sub(MASK, value)
-        return self._cut_tail(masked) if masked.endswith(_CUT_MARKS) else masked
+        if any(mark in masked for mark in _CUT_MARKS):
+            masked = self._cut_prefixes(masked)
+        return masked
 
-    def _cut_tail(self, value: str) -> str:
-        """An excerpt cut short may end in the first characters of a secret: mask those."""
-        mark = next(m for m in _CUT_MARKS if value.endswith(m))
-        body = value[: -len(mark)]
-        for secret in self._secrets:
-            for k in range(len(secret) - 1, _MIN_SECRET_LEN - 1, -1):
-                if body.endswith(secret[:k]):
-                    return body[:-k] + MASK + mark
-        return value
+    def final(self, value: str) -> str:
+        """The last line of defence: the complete text of a report, a console line or a
+        log line, right before it is written, checked for every known spelling of every
+        secret (as is, URL-, JSON-, XML/HTML-escaped, or cut short before ``...``).
+
+        Every writer calls this on exactly what it writes (reporters, the console, the
+        pytest plugin's output, the local runtime's log files), after its own formatting
+        and escaping, so a spelling that the structured redaction missed never gets out.
+        """
+        return self.text(value)
+
+    def _cut_prefixes(self, value: str) -> str:
+        """An excerpt cut short (``...``) may end in a secret's first characters: mask them.
+
+        Checked at every cut mark, not only at the end: a multi-line text (JUnit's failure
+        text, pytest's report) has its excerpts inside.
+        """
+        with self._lock:
+            secrets = sorted(self._secrets, key=len, reverse=True)
+        out: list[str] = []
+        done = 0
+        for match in _CUT.finditer(value):
+            before = value[done : match.start()]
+            for secret in secrets:
+                k = _longest_prefix(before, secret)
+                if k:
+                    before = before[:-k] + MASK
+                    break
+            out.append(before + match.group(0))
+            done = match.end()
+        out.append(value[done:])
+        return "".join(out)
 
     def headers(self, headers: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}

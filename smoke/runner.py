@@ -249,7 +249,7 @@ class Runner:
         try:
             conn = connect(config, env, [c.function for c in plan.checks], stack,
                            log_dir=log_dir, http_timeout_s=opts.http_timeout_s,
-                           redact=self.redactor.text)
+                           redact=self.redactor.final)
         except SmokeError as exc:
             self.emit(RunStarted(env.name, plan.checks, started, {}, meta))
             results = self._not_run(plan.checks, f"not run: the run could not start: {exc}")

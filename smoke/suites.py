@@ -28,6 +28,7 @@ from smoke.model import (
     StatusExpectation,
     Suite,
 )
+from smoke.redact import masked_error
 from smoke.schema import validate
 from smoke.yamlload import (
     key_location,
@@ -59,16 +60,21 @@ def load_suite(
     unset: list[str] = []
     env = os.environ if env is None else env
     secrets = interpolate(data, env, file, text, require_env=require_env, unset=unset)
-    validate(data, "suite", file, text, secrets)
-    builder = _SuiteBuilder(file, text, data)
-    if "checks" not in data and "routes" not in data:
-        raise builder.error(
-            f"suite {data['suite']!r} has neither `checks:` nor `routes:`",
-            node_location(data, "suite", file),
-            hint="Add `checks:` (a list of requests) or `routes:` (e.g. `routes: {from: "
-            "template}`: one check per route of the function), or both.",
-        )
-    checks = tuple(builder.check(item, i) for i, item in enumerate(data.get("checks", ())))
+    try:
+        validate(data, "suite", file, text, secrets)
+        if secrets:
+            _mask_names(data, secrets)
+        builder = _SuiteBuilder(file, text, data)
+        if "checks" not in data and "routes" not in data:
+            raise builder.error(
+                f"suite {data['suite']!r} has neither `checks:` nor `routes:`",
+                node_location(data, "suite", file),
+                hint="Add `checks:` (a list of requests) or `routes:` (e.g. `routes: {from: "
+                "template}`: one check per route of the function), or both.",
+            )
+        checks = tuple(builder.check(item, i) for i, item in enumerate(data.get("checks", ())))
+    except ConfigError as exc:
+        raise masked_error(exc, secrets) from None
     return Suite(
         name=data["suite"],
         path=file,
@@ -81,6 +87,21 @@ def load_suite(
         unset_vars=tuple(unset),
         routes=builder.routes(data["routes"]) if "routes" in data else None,
     )
+
+
+def _mask_names(data: Any, secrets: set[str]) -> None:
+    """A ``${VAR}`` in a suite or check name (or a tag) is a secret in what identifies the
+    check everywhere (report ids, pytest node ids, JUnit names): the names keep ``***``."""
+    from smoke.redact import Redactor
+
+    mask = Redactor(secrets).text
+    data["suite"] = mask(data["suite"])
+    if isinstance(data.get("tags"), list):
+        data["tags"][:] = [mask(t) if isinstance(t, str) else t for t in data["tags"]]
+    for item in data.get("checks", ()):
+        item["name"] = mask(item["name"])
+        if isinstance(item.get("tags"), list):
+            item["tags"][:] = [mask(t) if isinstance(t, str) else t for t in item["tags"]]
 
 
 def parse_status(value: Any) -> StatusExpectation:

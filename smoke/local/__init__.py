@@ -236,6 +236,7 @@ class LocalRuntime:
         host: str,
         port: int,
         redact: Callable[[str], str] | None = None,
+        learn: Callable[[Any], None] | None = None,
     ) -> None:
         from smoke.local.credentials import function_aws_environment
         from smoke.local.invoke_api import listen
@@ -284,7 +285,7 @@ class LocalRuntime:
                 self.runtime_info[logical] = function.runtime_info
                 if aws.note:
                     function.runtime_info["warnings"] = [*function.runtime_info["warnings"], aws.note]
-            self._server = listen((host, port), self._by_name, region, log_dir)
+            self._server = listen((host, port), self._by_name, region, log_dir, learn)
         except BaseException:
             for function in self._by_name.values():
                 function.close()
@@ -338,15 +339,19 @@ def start_local_runtime(
     host: str = "127.0.0.1",
     port: int = 0,
     redact: Callable[[str], str] | None = None,
+    learn: Callable[[Any], None] | None = None,
 ) -> LocalRuntime:
     """Start the local runtime for ``env``'s functions; processes start on first invoke.
 
     ``redact`` is applied to every line written to the function logs (the files and the
-    ``X-Amz-Log-Result`` tail), e.g. a run's ``Redactor.text``. A port that cannot be
-    listened on is a ``HarnessError`` naming the address.
+    ``X-Amz-Log-Result`` tail), e.g. a run's ``Redactor.final``; ``learn`` is given every
+    event received, before the function runs (``Redactor.add_event``: the secret headers of
+    callers smoke knows nothing about). A port that cannot be listened on is a
+    ``HarnessError`` naming the address.
     """
     return LocalRuntime(
-        env, base_dir=base_dir, log_dir=log_dir, host=host, port=port, redact=redact
+        env, base_dir=base_dir, log_dir=log_dir, host=host, port=port, redact=redact,
+        learn=learn,
     )
 
 
@@ -358,21 +363,33 @@ def serve_forever(
     host: str,
     port: int,
     redact: Callable[[str], str] | None = None,
-) -> None:
+    learn: Callable[[Any], None] | None = None,
+) -> int:
     """``smoke local start``: serve in the foreground until Ctrl-C (or SIGTERM).
 
     Prints the only banner, once listening: the endpoint, each function with its runtime
-    and its warnings. Nothing is printed when the port cannot be listened on.
+    and its warnings. Nothing is printed when the port cannot be listened on. Returns the
+    exit code of a process stopped by a signal: 130 (SIGINT) or 143 (SIGTERM).
     """
     stop = threading.Event()
-    previous = None
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: Any) -> None:
+        received.append(signum)
+        stop.set()
+
+    previous = {}
     if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        _serve(env, stop, base_dir=base_dir, log_dir=log_dir, host=host, port=port, redact=redact)
+        _serve(env, stop, base_dir=base_dir, log_dir=log_dir, host=host, port=port,
+               redact=redact, learn=learn)
+    except KeyboardInterrupt:  # without our handler (not the main thread)
+        received.append(signal.SIGINT)
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return 143 if received and received[0] == signal.SIGTERM else 130
 
 
 def _serve(
@@ -384,9 +401,11 @@ def _serve(
     host: str,
     port: int,
     redact: Callable[[str], str] | None,
+    learn: Callable[[Any], None] | None = None,
 ) -> None:
     with start_local_runtime(
-        env, base_dir=base_dir, log_dir=log_dir, host=host, port=port, redact=redact
+        env, base_dir=base_dir, log_dir=log_dir, host=host, port=port, redact=redact,
+        learn=learn,
     ) as local:
         print(
             f"smoke local runtime for {env.name}: {local.endpoint_url}  (logs in {log_dir})",

@@ -13,7 +13,7 @@ import binascii
 import json
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -106,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if payload.strip():
             try:
-                json.loads(payload)
+                event = json.loads(payload)
             except ValueError as exc:
                 self._error(
                     400,
@@ -114,6 +114,8 @@ class _Handler(BaseHTTPRequestHandler):
                     f"Could not parse request body into json: {exc}",
                 )
                 return
+            if self.server.learn is not None:  # before the function can log what it got
+                self.server.learn(event)
         invocation_type = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
         if invocation_type == "DryRun":
             self._reply(204, b"", {"x-amzn-RequestId": str(uuid.uuid4())})
@@ -170,11 +172,13 @@ class InvokeServer(ThreadingHTTPServer):
         functions: Mapping[str, LocalFunction],
         region: str,
         log_dir: Path | None = None,
+        learn: Callable[[Any], None] | None = None,
     ) -> None:
         super().__init__(address, _Handler)
         self.functions = functions
         self.region = region
         self.log_dir = log_dir
+        self.learn = learn  # learns the secrets of every event received (Redactor.add_event)
 
     def handle_error(self, request: object, client_address: object) -> None:
         import sys
@@ -193,6 +197,7 @@ def listen(
     functions: Mapping[str, LocalFunction],
     region: str,
     log_dir: Path | None = None,
+    learn: Callable[[Any], None] | None = None,
 ) -> InvokeServer:
     """An ``InvokeServer`` bound to ``address``; a clear ``HarnessError`` when it cannot be."""
     import errno
@@ -202,7 +207,7 @@ def listen(
     if not isinstance(port, int) or not 0 <= port <= 65535:
         raise HarnessError(f"cannot listen on {where}: a port is 0-65535; pass --port N")
     try:
-        return InvokeServer(address, functions, region, log_dir)
+        return InvokeServer(address, functions, region, log_dir, learn)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
             reason = "address already in use"

@@ -214,7 +214,7 @@ class Sandbox:
                 return
             self._closing = True
             self._cond.notify_all()
-        kill_process_group(self.process)
+        kill_process_tree(self.process)
         self._reader.join(1.0)  # it logs the rest of the output, up to end of file
         self.drain(final=True)
         with self._out_lock:
@@ -265,13 +265,64 @@ class Sandbox:
         return f"{iso_timestamp(time.time())} {request_id} Task timed out after {timeout_s:.2f} seconds"
 
 
-def kill_process_group(process: subprocess.Popen[bytes]) -> None:
-    """Kill a function process and everything it started (its own process group), now."""
+def kill_process_tree(process: subprocess.Popen[bytes]) -> None:
+    """Kill a function process and everything it started, now.
+
+    The sandbox leads its own session and process group (``start_new_session``), but a
+    handler may start a process in a session of its own (``start_new_session=True``, a
+    daemon): its descendants are found through ``/proc`` (parent pids, and anything left in
+    the sandbox's session), stopped so they cannot fork any more while they are collected,
+    then killed with the group.
+    """
+    tree: set[int] = set()
+    for _ in range(5):  # stop what is found, look again for what it started meanwhile
+        found = _descendants(process.pid) - tree
+        if not found:
+            break
+        for pid in found:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGSTOP)
+        tree |= found
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)  # the child leads its group: pgid == pid
+    for pid in tree:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
     if process.poll() is None:
         process.kill()
     process.wait()
+
+
+def _descendants(root: int) -> set[int]:
+    """The processes below ``root`` (by parent pid) and in its session, from ``/proc``."""
+    parents: dict[int, int] = {}
+    in_session: set[int] = set()
+    try:
+        entries = os.listdir("/proc")
+    except OSError:  # no /proc (macOS): the process group is all we can reach
+        return set()
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()  # after "pid (comm) "
+        if len(fields) < 4:
+            continue
+        pid, ppid, sid = int(entry), int(fields[1]), int(fields[3])
+        parents[pid] = ppid
+        if sid == root and pid != root:
+            in_session.add(pid)
+    found = set(in_session)
+    frontier = {root, *in_session}
+    while frontier:
+        children = {pid for pid, ppid in parents.items() if ppid in frontier} - found - {root}
+        found |= children
+        frontier = children
+    return found
 
 
 def init_start_line(full_version: str | None = None) -> str:

@@ -174,6 +174,12 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def write_report(path: Path, text: str, redactor: Redactor) -> None:
+    """Write a report file: ``text`` through the last line of defence
+    (``Redactor.final``), then atomically. Every report writer goes through here."""
+    write_atomic(path, redactor.final(text))
+
+
 def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)

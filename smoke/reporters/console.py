@@ -62,7 +62,7 @@ class ConsoleReporter:
         if self._gone:
             return
         try:
-            self.stream.write(self.redactor.text(text) + "\n")
+            self.stream.write(self.redactor.final(text) + "\n")
             self.stream.flush()
         except BrokenPipeError:  # `smoke run prod | head`: the run and its reports go on
             self._gone = True
@@ -86,7 +86,7 @@ class ConsoleReporter:
             if result.outcome is not Outcome.PASSED:
                 self._bad += 1
             if self.live:
-                text = self.redactor.text(
+                text = self.redactor.final(
                     f"\r[{self._done}/{self._total}] {self._bad} not passed  {result.check.id}"
                 )
                 self.stream.write(text[:120].ljust(120))

@@ -10,7 +10,7 @@ from typing import Any
 
 from smoke.model import Check, CheckResult, Finding, FunctionRef, Outcome, ScanResult
 from smoke.redact import Redactor
-from smoke.reporters import FileReporter, cold_starts, totals, write_atomic
+from smoke.reporters import FileReporter, cold_starts, totals, write_report
 
 SCHEMA_VERSION = 1
 EXCERPT_CHARS = 500
@@ -62,9 +62,9 @@ def check_entry(result: CheckResult, redactor: Redactor) -> dict[str, Any]:
     if response is not None and result.outcome is not Outcome.PASSED:
         excerpt = redactor.text(response.text())[:EXCERPT_CHARS]  # redact, then cut
     return {
-        "id": check.id,
-        "suite": check.suite,
-        "name": check.name,
+        "id": redactor.text(check.id),
+        "suite": redactor.text(check.suite),
+        "name": redactor.text(check.name),
         "function": check.function,
         "location": str(check.location),
         "tags": list(check.tags),
@@ -164,8 +164,9 @@ class JsonReporter(FileReporter):
                 "interrupted": finished.interrupted if finished else "ended early",
                 "command": str(meta.get("command", "run")),
             },
-            "functions": {
-                k: {**function_entry(v, dict(meta.get("local_runtime") or {}).get(k)),
+            "functions": {  # names and log groups may come from ${VAR}s
+                k: {**self.redactor.data(
+                        function_entry(v, dict(meta.get("local_runtime") or {}).get(k))),
                     "cold_starts": {"count": len(colds.get(k, ())),
                                     "init_ms": [round(ms, 2) for ms in colds.get(k, ())]}}
                 for k, v in started.functions.items()
@@ -178,4 +179,4 @@ class JsonReporter(FileReporter):
     def shutdown(self) -> None:
         data = self.report()
         if data is not None:
-            write_atomic(self.path, json.dumps(data, indent=2) + "\n")
+            write_report(self.path, json.dumps(data, indent=2) + "\n", self.redactor)

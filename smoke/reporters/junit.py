@@ -15,7 +15,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from smoke.model import CheckResult, Exchange, Finding, Outcome, ScanResult
-from smoke.reporters import FileReporter, failure_lines, write_atomic
+from smoke.reporters import FileReporter, failure_lines, write_report
 
 LOG_SCAN_SUITE = "log-scan"
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -182,4 +182,4 @@ class JUnitReporter(FileReporter):
     def shutdown(self) -> None:
         text = self.render()
         if text is not None:
-            write_atomic(self.path, text)
+            write_report(self.path, text, self.redactor)

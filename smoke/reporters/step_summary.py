@@ -87,4 +87,4 @@ class StepSummaryReporter(FileReporter):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(text)
+            fh.write(self.redactor.final(text))

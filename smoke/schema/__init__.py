@@ -228,7 +228,8 @@ def _describe(value: Any, secrets: set[str]) -> str:
 
 
 def _show(value: Any, secrets: set[str]) -> str:
+    from smoke.redact import Redactor
+
     text = json.dumps(value, default=str, ensure_ascii=False)
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text if len(text) <= 60 else text[:57] + "..."
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return Redactor(secrets).text(text) if secrets else text  # also a secret cut short
