@@ -31,7 +31,7 @@ from smoke.reporters import (
     cold_starts,
     log_lines_that_matter,
     totals,
-    write_atomic,
+    write_report,
 )
 from smoke.reporters.cloudwatch_links import log_events_url, log_group_url, region_of_arn
 from smoke.reporters.timeline import Span, timeline
@@ -323,5 +323,5 @@ class HtmlReporter(FileReporter):
     def shutdown(self) -> None:
         text = self.render()
         if text is not None:
-            write_atomic(self.path, text)
+            write_report(self.path, text, self.redactor)  # the last line of defence
 

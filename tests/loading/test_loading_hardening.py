@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from conftest import config_error
 from smoke.config import load_config
+from smoke.errors import ConfigError
+
+
+def config_error(func: Callable[..., Any], *args: Any) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        func(*args)
+    return info.value
 
 
 def test_item_20_unclosed_ipv6_base_url_is_file_line_exit_2(tmp_path: Path) -> None:
