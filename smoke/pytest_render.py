@@ -95,6 +95,8 @@ def render_check_failure(result: CheckResult, redactor: Redactor, root: Path | N
     first = headline(result)
     out = [first, f"{_shown(loc, root)}:"]
     out.append(quote_lines(loc.file, loc.line, loc.end_line) or "  (the YAML lines are unavailable)")
+    if check.source:  # generated from `routes:`
+        out.append(f"  (route from {check.source})")
     if result.error and not first.endswith(f": {result.error}"):  # not said in full above
         out += ["", result.error]
     if ex is not None:

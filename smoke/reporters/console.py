@@ -124,7 +124,8 @@ class ConsoleReporter:
             lines.append("Problems:")
         for result in problems:
             lines.append(result_line(result))
-            lines.append(f"  at {result.check.location}")
+            lines.append(f"  at {result.check.location}"
+                         + (f"  (route from {result.check.source})" if result.check.source else ""))
             lines += failure_lines(result.failures)
             ex = result.exchange
             said = " ".join(f.message for f in result.failures)

@@ -67,6 +67,7 @@ def check_entry(result: CheckResult, redactor: Redactor) -> dict[str, Any]:
         "name": redactor.text(check.name),
         "function": check.function,
         "location": str(check.location),
+        "source": check.source or None,
         "tags": list(check.tags),
         "outcome": result.outcome.value,
         "request": request_entry(check, result, redactor),

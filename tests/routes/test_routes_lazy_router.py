@@ -39,11 +39,13 @@ def test_routes_fail_exactly_the_broken_routers_then_pass_once_fixed(tmp_path: P
     failed = {name for name, c in checks.items() if c["outcome"] != "passed"}
     assert failed == BROKEN
     assert {checks[n]["status"] for n in BROKEN} == {500}
+    assert checks["GET /api/v1/audit"]["source"] == "template.yaml:54 (Api event Audit)"
     findings = report["log_scan"]["findings"]  # type: ignore[index]
     assert {f["check_id"] for f in findings} == {f"api-routes::{n}" for n in BROKEN}
     log = (app / "reports" / "logs" / "ApiFunction.log").read_text()
     assert "POST" not in log and "WRITE" not in log
     assert "note: api-routes: routes with method(s) POST not checked" in output
+    assert "  at suites/routes.yaml:5-6  (route from template.yaml:36 (Api event Invoices))" in output
 
     router_map = app / "src" / "app" / "router_map.py"
     router_map.write_text(router_map.read_text().replace('"src.app.', '"app.'))
