@@ -22,6 +22,7 @@ from smoke.yamlload import node_location, parse_yaml_text
 
 OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ANY_METHOD = "x-amazon-apigateway-any-method"
+_JSON_PATH_KEY = re.compile(r'("\\?/(?:[^"\\]|\\.)*")\s*:')
 
 
 class Document:
@@ -29,14 +30,28 @@ class Document:
 
     def __init__(self, data: Any, label: str, text: str, *, marked: bool) -> None:
         self.data, self.label, self.text, self.marked = data, label, text, marked
+        self._json_lines: dict[str, int] | None = None
 
     def where(self, item: Any, path: str, method: str) -> str:
         if self.marked:
             return str(node_location(item, method, self.label))
-        match = re.search(r'"' + re.escape(path).replace("/", r"\\?/") + r'"\s*:', self.text)
-        if match:  # JSON: the path's line
-            return f"{self.label}:{self.text.count(chr(10), 0, match.start()) + 1}"
-        return self.label
+        line = self.json_lines().get(path)  # JSON: the path's line
+        return f"{self.label}:{line}" if line else self.label
+
+    def json_lines(self) -> dict[str, int]:
+        """The line of each ``"/path":`` key of a JSON text (the first one), in one pass."""
+        if self._json_lines is None:
+            found: dict[str, int] = {}
+            line, position = 1, 0
+            for match in _JSON_PATH_KEY.finditer(self.text):
+                line += self.text.count("\n", position, match.start())
+                position = match.start()
+                try:
+                    found.setdefault(json.loads(match.group(1)), line)
+                except json.JSONDecodeError:
+                    continue
+            self._json_lines = found
+        return self._json_lines
 
 
 def parse_document(text: str, label: str, error_at: Location) -> Document:
