@@ -52,6 +52,23 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def _percent(text: str) -> float:
+    value = _positive_float(text.rstrip("%"))
+    if value >= 100:
+        raise argparse.ArgumentTypeError("a canary is less than 100% of the traffic (0 < PERCENT < 100)")
+    return value
+
+
 class _VersionAction(argparse.Action):
     """``--version``, computed only when asked (no import cost for ``--help``)."""
 
@@ -93,6 +110,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run checks declared mutates: true in protected environments")
     p.add_argument("--deadline", type=parse_duration, metavar="SECONDS",
                    help="stop starting checks after this long; the rest are reported as not run")
+    p.add_argument("--qualifier", action="append", default=[], metavar="Q|FN=Q",
+                   help="run against this version or alias (every function, or FN=Q for one), "
+                   "instead of smoke.yaml's qualifier")
+
+    p = command("gate", "release gate: check the new version by number, move the alias, "
+                "check again, roll back on failure")
+    p.add_argument("environment", metavar="ENV")
+    p.add_argument("suites", nargs="*", metavar="SUITE", help="suite files or names (default: suites/*.yaml)")
+    p.add_argument("--version", dest="gate_version", action="append", default=[], metavar="N|FN=N",
+                   help="the candidate version (default: the newest published one the alias is not on)")
+    p.add_argument("--canary", type=_percent, metavar="PERCENT",
+                   help="first send PERCENT of the alias's traffic to the candidate for --canary-minutes")
+    p.add_argument("--canary-minutes", type=_positive_float, metavar="M",
+                   help="how long the canary lasts (fractions allowed: 0.5 is 30 s)")
+    p.add_argument("--canary-interval", type=parse_duration, default=60.0, metavar="SECONDS",
+                   help="how often the checks run during the canary (default: 60s)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing, invoke nothing")
+    p.add_argument("--json", metavar="PATH", help="JSON report (default: reports/smoke-gate-ENV.json)")
+    p.add_argument("--junit", metavar="PATH", help="JUnit XML report (default: reports/smoke-gate-ENV.xml)")
+    p.add_argument("--tag", action="append", default=[], metavar="T", help="only checks with this tag (repeatable)")
+    p.add_argument("--concurrency", type=_positive_int, metavar="N", help="checks in flight at once (default: 16)")
+    p.add_argument("--no-log-scan", action="store_true", help="skip the log scans")
+    p.add_argument("--log-wait", type=parse_duration, default=10.0, metavar="SECONDS",
+                   help="how long to wait for logs to arrive (default: 10s)")
+    p.add_argument("--allow-mutations", action="store_true",
+                   help="run checks declared mutates: true in protected environments")
 
     p = command("validate", "check smoke.yaml and the suites without calling AWS")
     p.add_argument("suites", nargs="*", metavar="SUITE")
@@ -212,7 +255,7 @@ def _run(args: argparse.Namespace) -> int:
         environment=env, suites=tuple(args.suites), config_path=args.config,
         tags=tuple(args.tag), concurrency=args.concurrency, log_scan=not args.no_log_scan,
         log_wait_s=args.log_wait, allow_mutations=args.allow_mutations, deadline_s=args.deadline,
-        log_dir=str(Path(json_path).parent / "logs"),
+        log_dir=str(Path(json_path).parent / "logs"), qualifiers=tuple(args.qualifier),
     )
     runner = Runner(options, handlers, redactor=redactor)
     try:
@@ -257,6 +300,39 @@ def _suite_notes(args: argparse.Namespace) -> list[str]:
     from smoke.plan import suite_notes
 
     return suite_notes(args.config, tuple(args.suites))
+
+
+def _gate(args: argparse.Namespace) -> int:
+    from smoke.errors import ConfigError
+    from smoke.gate.flow import run_gate
+    from smoke.gate.model import GateOptions
+    from smoke.qualifiers import parse_qualifiers
+    from smoke.reporters.paths import refuse_collisions, report_path
+
+    if (args.canary is None) != (args.canary_minutes is None):
+        raise ConfigError("--canary PERCENT and --canary-minutes M go together",
+                          hint="e.g. smoke gate prod --canary 10 --canary-minutes 5")
+    versions = parse_qualifiers(args.gate_version, "--version")
+    bad = [v for v in versions.values() if not v.isdigit()]
+    if bad:
+        raise ConfigError(f"--version {bad[0]!r}: the candidate is a published version number",
+                          hint="e.g. --version 42, or --version api=42 for one function")
+    env = args.environment
+    json_path = report_path(args.json, f"smoke-gate-{env}.json")
+    junit_path = report_path(args.junit, f"smoke-gate-{env}.xml")
+    refuse_collisions({"--json": json_path, "--junit": junit_path}, _inputs(args))
+    options = GateOptions(
+        environment=env, suites=tuple(args.suites), config_path=args.config,
+        tags=tuple(args.tag), versions=versions, canary_percent=args.canary,
+        canary_s=(args.canary_minutes or 0.0) * 60.0, canary_interval_s=args.canary_interval,
+        dry_run=args.dry_run, allow_mutations=args.allow_mutations,
+        log_scan=not args.no_log_scan, log_wait_s=args.log_wait, concurrency=args.concurrency,
+        json_path=str(json_path), junit_path=str(junit_path),
+    )
+    code = run_gate(options, sys.stdout)
+    if code in (130, 143):
+        _INTERRUPTED.set()
+    return code
 
 
 def _load(args: argparse.Namespace) -> Config:
@@ -530,6 +606,6 @@ def _local(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
-    "run": _run, "validate": _validate, "list": _list, "init": _init,
+    "run": _run, "gate": _gate, "validate": _validate, "list": _list, "init": _init,
     "discover": _discover, "scan": _scan, "local": _local, "schema": _schema,
 }

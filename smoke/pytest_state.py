@@ -93,6 +93,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="skip the log scan after the checks")
     group.addoption("--smoke-log-wait", metavar="SECONDS", type=float, default=None,
                     help="how long the log scan waits for log lines to arrive")
+    group.addoption("--smoke-qualifier", metavar="Q|FN=Q", action="append", default=[],
+                    help="run against this version or alias (every function, or FN=Q for one)")
     parser.addini("smoke_suites", "suite file globs, relative to smoke.yaml's directory", type="args",
                   default=list(DEFAULT_SUITES))
     parser.addini("smoke_config", "the smoke configuration file, relative to the rootdir",
@@ -147,10 +149,14 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from smoke.config import load_config
     from smoke.plan import build_plan
+    from smoke.qualifiers import apply_qualifiers, parse_qualifiers
 
     try:
         state.config = load_config(settings.config_path)
-        state.env = build_plan(state.config, str(settings.environment), []).environment
+        env = build_plan(state.config, str(settings.environment), []).environment
+        option = "--smoke-qualifier"
+        qualifiers = parse_qualifiers(config.getoption("smoke_qualifier") or [], option)
+        state.env = apply_qualifiers(env, qualifiers, option)
     except ConfigError as exc:
         raise pytest.UsageError(f"smoke: {exc}") from None
     state.redactor.add(*state.config.secrets, *state.env.secrets)

@@ -66,6 +66,7 @@ class RunOptions:
     http_timeout_s: float = 10.0
     handle_signals: bool = True  # only ever installed from the main thread
     log_dir: str | None = None  # local runtime logs; default: reports/logs beside the config
+    qualifiers: tuple[str, ...] = ()  # --qualifier Q / FN=Q: a version or alias to run against
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,10 @@ def load_plan(options: RunOptions) -> tuple[Config, Plan]:
     """Config, suites and the plan for ``options``; raises ConfigError (exit 2)."""
     from smoke.config import load_config
     from smoke.plan import build_plan, find_suites, load_suites
+    from smoke.qualifiers import apply_qualifiers, parse_qualifiers
 
     config = load_config(options.config_path)
+    qualifiers = parse_qualifiers(options.qualifiers)
     suites = load_suites(find_suites(options.config_path, options.suites))
     env = config.environments.get(options.environment)
     if env is not None and any(s.routes is not None for s in suites):
@@ -111,7 +114,10 @@ def load_plan(options: RunOptions) -> tuple[Config, Plan]:
 
         log_dir = Path(options.log_dir) if options.log_dir else None
         suites = expand_suites(config, env, suites, log_dir=log_dir)
-    return config, build_plan(config, options.environment, suites, options.tags)
+    plan = build_plan(config, options.environment, suites, options.tags)
+    if qualifiers:
+        plan = replace(plan, environment=apply_qualifiers(plan.environment, qualifiers))
+    return config, plan
 
 
 def exit_code_for(results: Sequence[CheckResult], scan: ScanResult | None) -> int:

@@ -1,10 +1,13 @@
-"""The read-only control plane beside the local Invoke API: what discovery and clients ask.
+"""The control plane beside the local Invoke API: what discovery, clients and the gate ask.
 
-So that ``endpoint_url: <smoke local start URL>`` works for an ordinary environment, the
-local runtime answers, in the shapes real Lambda and CloudWatch Logs use:
+So that ``endpoint_url: <smoke local start URL>`` works for an ordinary environment (and
+a release can be rehearsed with ``smoke gate``), the local runtime answers, in the shapes
+real Lambda and CloudWatch Logs use:
 
-- Lambda (REST JSON): GetFunctionConfiguration, GetFunction, ListFunctions (``Marker`` /
-  ``MaxItems`` paging) and ListTags;
+- Lambda (REST JSON): GetFunctionConfiguration and GetFunction (with ``Qualifier``),
+  ListFunctions (``Marker`` / ``MaxItems`` paging), ListTags, PublishVersion,
+  ListVersionsByFunction, CreateAlias, GetAlias, UpdateAlias (``RoutingConfig``),
+  DeleteAlias and ListAliases (state in ``versions.ControlPlane``);
 - CloudWatch Logs (JSON 1.1, ``X-Amz-Target: Logs_20140328.FilterLogEvents``): the
   function log files, read through ``LocalLogSource``.
 
@@ -24,30 +27,42 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from smoke.local import abi
 from smoke.local.function import LocalFunction
+from smoke.local.versions import Alias, ControlPlane, LambdaError, invalid
 
 Answer = tuple[int, dict[str, Any], str | None]
 FILTER_LOG_EVENTS = "Logs_20140328.FilterLogEvents"
-_FUNCTION = re.compile(r"^/2015-03-31/functions/(?P<id>[^/]+)(?P<config>/configuration)?/?$")
+_FUNCTION = re.compile(
+    r"^/2015-03-31/functions/(?P<id>[^/]+)"
+    r"(?:/(?P<sub>configuration|versions|aliases)(?:/(?P<alias>[^/]+))?)?/?$"
+)
 _TAGS = "/2017-03-31/tags/"
 _STARTED = time.strftime("%Y-%m-%dT%H:%M:%S.000+0000", time.gmtime())
 
 
-def configuration(function: LocalFunction) -> dict[str, Any]:
-    """GetFunctionConfiguration's answer for a local function."""
+def configuration(
+    function: LocalFunction, plane: ControlPlane | None = None, qualifier: str | None = None
+) -> dict[str, Any]:
+    """GetFunctionConfiguration's answer for a local function (a version: its snapshot)."""
     definition = function.definition
+    version = function.version
+    arn = function.arn
+    if qualifier:
+        arn = f"{arn}:{qualifier}"
+    elif version != "$LATEST":
+        arn = f"{arn}:{version}"
     return {
         "FunctionName": function.name,
-        "FunctionArn": function.arn,
+        "FunctionArn": arn,
         "Runtime": definition.runtime or f"python{abi.running_version()}",
         "Role": "arn:aws:iam::123456789012:role/smoke-local",
         "Handler": definition.handler,
         "CodeSize": 0,
-        "Description": "smoke local runtime",
+        "Description": (plane.description(function) if plane else "") or "smoke local runtime",
         "Timeout": math.ceil(definition.timeout_s),
         "MemorySize": definition.memory_mb,
         "LastModified": _STARTED,
-        "CodeSha256": "",
-        "Version": "$LATEST",
+        "CodeSha256": plane.code_sha256(function) if plane else "",
+        "Version": version,
         "Environment": {"Variables": dict(definition.environment)},
         "TracingConfig": {"Mode": "PassThrough"},
         "State": "Active",
@@ -64,18 +79,56 @@ def _not_found(function_arn: str) -> Answer:
     return 404, {"Type": "User", "Message": message, "message": message}, "ResourceNotFoundException"
 
 
-def lambda_get(
-    path_and_query: str, functions: Mapping[str, LocalFunction], region: str
-) -> Answer | None:
-    """The answer to a Lambda control-plane GET, or None when it is not one of ours."""
-    from smoke.local.invoke_api import function_name
+def _error(exc: LambdaError) -> Answer:
+    body = {"Type": "User", "Message": exc.message, "message": exc.message}
+    return exc.status, body, exc.error_type
 
+
+def alias_configuration(function: LocalFunction, alias: Alias) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "AliasArn": f"{function.arn}:{alias.name}",
+        "Name": alias.name,
+        "FunctionVersion": alias.version,
+        "Description": alias.description,
+        "RevisionId": alias.revision_id,
+    }
+    if alias.weights:
+        answer["RoutingConfig"] = {"AdditionalVersionWeights": dict(alias.weights)}
+    return answer
+
+
+def lambda_request(
+    method: str, path_and_query: str, body: bytes, plane: ControlPlane,
+    functions: Mapping[str, LocalFunction], region: str,
+) -> Answer | None:
+    """The answer to a Lambda control-plane request, or None when it is not one of ours.
+
+    Reads (GetFunction[Configuration] with ``Qualifier``, ListFunctions, ListTags,
+    ListVersionsByFunction, GetAlias, ListAliases) and the release operations
+    (PublishVersion, CreateAlias, UpdateAlias, DeleteAlias)."""
     parts = urlsplit(path_and_query)
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    path = parts.path
-    if path.rstrip("/") == "/2015-03-31/functions":
+    try:
+        request = json.loads(body) if body.strip() else {}
+    except ValueError:
+        return _error(invalid("Could not parse request body into json"))
+    if not isinstance(request, dict):
+        return _error(invalid("the request body must be a JSON object"))
+    try:
+        return _route(method, parts.path, query, request, plane, functions, region)
+    except LambdaError as exc:
+        return _error(exc)
+
+
+def _route(
+    method: str, path: str, query: Mapping[str, str], request: Mapping[str, Any],
+    plane: ControlPlane, functions: Mapping[str, LocalFunction], region: str,
+) -> Answer | None:
+    from smoke.local.invoke_api import function_name
+
+    if method == "GET" and path.rstrip("/") == "/2015-03-31/functions":
         return 200, _list_functions(functions, query), None
-    if path.startswith(_TAGS):
+    if method == "GET" and path.startswith(_TAGS):
         arn = unquote(path[len(_TAGS) :])
         function = functions.get(function_name(arn))
         if function is None:
@@ -84,20 +137,73 @@ def lambda_get(
     match = _FUNCTION.match(path)
     if not match:
         return None
-    name = function_name(unquote(match["id"]))
-    function = functions.get(name)
-    if function is None:
-        return _not_found(f"arn:aws:lambda:{region}:123456789012:function:{name}")
-    config = configuration(function)
-    if match["config"]:
-        return 200, config, None
-    answer: dict[str, Any] = {
-        "Configuration": config,
-        "Code": {"RepositoryType": "S3", "Location": function.definition.code.as_uri()},
-    }
-    if function.definition.tags:
-        answer["Tags"] = dict(function.definition.tags)
-    return 200, answer, None
+    identifier = unquote(match["id"])
+    name = function_name(identifier)
+    qualifier = query.get("Qualifier") or _qualifier_in(identifier)
+    sub, alias_name = match["sub"], match["alias"]
+    if sub is None and method == "GET":
+        function, _ = plane.function(name, qualifier, region)
+        answer: dict[str, Any] = {
+            "Configuration": configuration(function, plane, qualifier),
+            "Code": {"RepositoryType": "S3", "Location": function.definition.code.as_uri()},
+        }
+        if function.definition.tags:
+            answer["Tags"] = dict(function.definition.tags)
+        return 200, answer, None
+    if sub == "configuration" and method == "GET":
+        function, _ = plane.function(name, qualifier, region)
+        return 200, configuration(function, plane, qualifier), None
+    if sub == "versions" and method == "GET":
+        found = plane.versions(name, region)
+        page, marker = _page(found, query)
+        answer = {"Versions": [configuration(f, plane) for f in page]}
+        if marker:
+            answer["NextMarker"] = marker
+        return 200, answer, None
+    if sub == "versions" and method == "POST":
+        sha = request.get("CodeSha256")
+        function = plane.publish(name, region, str(request.get("Description") or ""),
+                                 str(sha) if sha else None)
+        return 201, configuration(function, plane), None
+    latest, _ = plane.function(name, None, region)
+    if sub == "aliases" and alias_name is None:
+        if method == "POST":
+            return 201, alias_configuration(latest, plane.create_alias(name, region, request)), None
+        if method == "GET":
+            found_aliases = plane.aliases(name, region, query.get("FunctionVersion"))
+            page_aliases, marker = _page(found_aliases, query)
+            answer = {"Aliases": [alias_configuration(latest, a) for a in page_aliases]}
+            if marker:
+                answer["NextMarker"] = marker
+            return 200, answer, None
+    if sub == "aliases" and alias_name is not None:
+        if method == "GET":
+            return 200, alias_configuration(latest, plane.get_alias(name, region, alias_name)), None
+        if method == "PUT":
+            alias = plane.update_alias(name, region, alias_name, request)
+            return 200, alias_configuration(latest, alias), None
+        if method == "DELETE":
+            plane.delete_alias(name, region, alias_name)
+            return 204, {}, None
+    return None
+
+
+def _qualifier_in(identifier: str) -> str | None:
+    """``name:live`` or ``arn:aws:lambda:r:a:function:name:live`` -> ``live``."""
+    parts = identifier.split(":")
+    if identifier.startswith("arn:"):
+        return parts[7] if len(parts) >= 8 else None
+    if len(parts) >= 3 and parts[1] == "function":
+        return parts[3] if len(parts) >= 4 else None
+    return parts[1] if len(parts) == 2 else None
+
+
+def _page(items: list[Any], query: Mapping[str, str]) -> tuple[list[Any], str | None]:
+    start = int(query["Marker"]) if query.get("Marker", "").isdigit() else 0
+    size = int(query["MaxItems"]) if query.get("MaxItems", "").isdigit() else 50
+    size = max(1, min(size, 10000))
+    marker = str(start + size) if start + size < len(items) else None
+    return items[start : start + size], marker
 
 
 def _list_functions(functions: Mapping[str, LocalFunction], query: Mapping[str, str]) -> dict[str, Any]:
@@ -162,16 +268,17 @@ def filter_log_events(body: bytes, log_dir: Path | None) -> Answer:
         ]
     except LogScanError:
         return _logs_error("ResourceNotFoundException", "The specified log group does not exist.")
+    events.sort(key=lambda pair: pair[1].timestamp_ms)  # CloudWatch interleaves streams by time
     selected = [
         {
-            "logStreamName": f"{day}/[$LATEST]smoke-local",
+            "logStreamName": event.log_stream or f"{day}/[$LATEST]smoke-local",
             "timestamp": event.timestamp_ms,
             "message": event.message,
             "ingestionTime": event.timestamp_ms,
             "eventId": str(index),
         }
         for index, (day, event) in enumerate(events)
-        if matches(event.message) and f"{day}/[$LATEST]smoke-local".startswith(prefix)
+        if matches(event.message) and (event.log_stream or "").startswith(prefix)
     ]
     token = str(request.get("nextToken") or "0")
     offset = int(token) if token.isdigit() else 0

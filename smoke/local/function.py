@@ -12,15 +12,23 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smoke.local.logs import FunctionLog
 from smoke.local.process import InvokeOutcome, Sandbox, new_request_id
 from smoke.local.runtime_api import Invocation
 from smoke.local.template import FunctionDefinition
 
+if TYPE_CHECKING:
+    from smoke.local.runtime_setup import Ready
+
 ACCOUNT_ID = "123456789012"
 _PASSED_THROUGH = ("LD_LIBRARY_PATH",)
+
+
+def log_file_name(name: str, version: str = "$LATEST") -> str:
+    """``Api.log`` for $LATEST, ``Api.3.log`` for version 3 (a function name has no dot)."""
+    return f"{name}.log" if version == "$LATEST" else f"{name}.{version}.log"
 
 
 def _trace_id() -> str:
@@ -37,16 +45,23 @@ class LocalFunction:
         host: str = "127.0.0.1",
         redact: Callable[[str], str] | None = None,
         python: Mapping[str, str] | None = None,
+        version: str = "$LATEST",
+        ready: Ready | None = None,
     ) -> None:
         from smoke.local.runtime_setup import setup
+
         self.definition = definition
         self.name = definition.name
+        self.version = version  # "$LATEST", or a published version's number
         self.region = region
         self.host = host
+        self.redact = redact
+        self.python_config = dict(python or {})
         self.arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{self.name}"
         self.log_group = f"/aws/lambda/{self.name}"
-        self.log = FunctionLog(log_dir / f"{self.name}.log", redact=redact)
-        ready = setup(definition, python or {})
+        self.log = FunctionLog(log_dir / log_file_name(self.name, version), redact=redact)
+        ready = ready or setup(definition, python or {})  # a version: its snapshot's, given
+        self.ready = ready
         self.interpreter = ready.interpreter
         self.task_root = ready.task_root
         self.import_dirs = ready.import_dirs
@@ -81,7 +96,7 @@ class LocalFunction:
     def environment(self) -> dict[str, str]:
         definition = self.definition
         runtime = definition.runtime or f"python{self.python_version}"
-        stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{secrets.token_hex(16)}"
+        stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[{self.version}]{secrets.token_hex(16)}"
         env = {
             "PATH": "/usr/local/bin:/usr/bin:/bin",
             "LANG": "en_US.UTF-8",
@@ -93,7 +108,7 @@ class LocalFunction:
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
             "AWS_LAMBDA_FUNCTION_NAME": self.name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(definition.memory_mb),
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_VERSION": self.version,
             "AWS_LAMBDA_LOG_GROUP_NAME": self.log_group,
             "AWS_LAMBDA_LOG_STREAM_NAME": stream,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
@@ -121,8 +136,12 @@ class LocalFunction:
         *,
         client_context: str | None = None,
         cognito_identity: str | None = None,
+        invoked_arn: str | None = None,
     ) -> tuple[InvokeOutcome, str]:
-        """Run one invocation; returns its outcome and its log text (for the tail)."""
+        """Run one invocation; returns its outcome and its log text (for the tail).
+
+        ``invoked_arn`` is the ARN the caller used (``...:function:name:live`` through an
+        alias), which the handler sees as ``context.invoked_function_arn``."""
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"local function {self.name} is closed")
@@ -143,7 +162,7 @@ class LocalFunction:
                     request_id=new_request_id(),
                     payload=payload,
                     deadline_ms=int((time.time() + timeout_s) * 1000),
-                    function_arn=self.arn,
+                    function_arn=invoked_arn or self.arn,
                     trace_id=_trace_id(),
                     client_context=client_context,
                     cognito_identity=cognito_identity,

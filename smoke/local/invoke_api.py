@@ -1,9 +1,11 @@
 """The Lambda Invoke API on loopback, so boto3 and the AWS CLI work unchanged.
 
 ``POST /2015-03-31/functions/{name}/invocations`` with a name, a partial or full ARN,
-``name:qualifier`` or a ``Qualifier`` query parameter (the local runtime only has
-``$LATEST``; any qualifier runs it). Honors ``X-Amz-Invocation-Type`` (RequestResponse,
-Event, DryRun), ``X-Amz-Log-Type: Tail`` and ``X-Amz-Client-Context``.
+``name:qualifier`` or a ``Qualifier`` query parameter: ``$LATEST`` runs the files on disk,
+a version runs its snapshot, an alias its version (or, with weights, the additional
+version for that share of invocations); ``X-Amz-Executed-Version`` says which ran.
+Honors ``X-Amz-Invocation-Type`` (RequestResponse, Event, DryRun), ``X-Amz-Log-Type:
+Tail`` and ``X-Amz-Client-Context``. Every other Lambda path goes to ``control_api``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from smoke.errors import HarnessError
 from smoke.local.function import LocalFunction
@@ -70,20 +72,36 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {"Content-Type": json_type, "x-amzn-RequestId": str(uuid.uuid4())}
         if error_type:
             headers["x-amzn-ErrorType"] = error_type
-        self._reply(status, json.dumps(body).encode(), headers)
+        self._reply(status, b"" if status == 204 else json.dumps(body).encode(), headers)
 
-    def do_GET(self) -> None:
-        from smoke.local.control_api import lambda_get
+    def _control(self, method: str, body: bytes = b"") -> None:
+        from smoke.local.control_api import lambda_request
 
-        answer = lambda_get(self.path, self.server.functions, self.server.region)
+        server = self.server
+        answer = lambda_request(method, self.path, body, server.plane, server.functions, server.region)
         if answer is None:
-            self._error(404, "UnknownOperationException", f"Unknown operation: GET {self.path}")
+            path = urlsplit(self.path).path
+            self._error(404, "UnknownOperationException", f"Unknown operation: {method} {path}")
             return
         self._answer(answer, "application/json")
 
-    def do_POST(self) -> None:
+    def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
-        payload = self.rfile.read(length) if length else b""
+        return self.rfile.read(length) if length else b""
+
+    def do_GET(self) -> None:
+        self._control("GET")
+
+    def do_PUT(self) -> None:
+        self._control("PUT", self._body())
+
+    def do_DELETE(self) -> None:
+        self._control("DELETE", self._body())
+
+    def do_POST(self) -> None:
+        from smoke.local.versions import LambdaError
+
+        payload = self._body()
         path = urlsplit(self.path).path
         target = self.headers.get("X-Amz-Target")
         if target:  # CloudWatch Logs' JSON protocol, on the same port
@@ -96,13 +114,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(filter_log_events(payload, self.server.log_dir), "application/x-amz-json-1.1")
             return
         if not (path.startswith(_PREFIX) and path.endswith(_SUFFIX)):
-            self._error(404, "UnknownOperationException", f"Unknown operation: POST {path}")
+            self._control("POST", payload)
             return
         identifier = unquote(path[len(_PREFIX) : -len(_SUFFIX)])
-        function = self.server.functions.get(function_name(identifier))
-        if function is None:
-            arn = f"arn:aws:lambda:{self.server.region}:123456789012:function:{function_name(identifier)}"
-            self._error(404, "ResourceNotFoundException", f"Function not found: {arn}")
+        try:
+            function, invoked_arn = self._resolve(identifier)
+        except LambdaError as exc:
+            self._error(exc.status, exc.error_type, exc.message)
             return
         if payload.strip():
             try:
@@ -132,7 +150,8 @@ class _Handler(BaseHTTPRequestHandler):
         if invocation_type == "Event":
             threading.Thread(
                 target=function.invoke, args=(payload or b"{}",),
-                kwargs={"client_context": client_context}, daemon=True,
+                kwargs={"client_context": client_context, "invoked_arn": invoked_arn},
+                daemon=True,
             ).start()  # fmt: skip
             self._reply(202, b"", {"x-amzn-RequestId": str(uuid.uuid4())})
             return
@@ -146,14 +165,16 @@ class _Handler(BaseHTTPRequestHandler):
         if function.unavailable:  # e.g. its build failed: its checks are errors, with the reason
             self._error(400, "FunctionNotBuiltException", function.unavailable)
             return
-        outcome, log_text = function.invoke(payload or b"{}", client_context=client_context)
+        outcome, log_text = function.invoke(
+            payload or b"{}", client_context=client_context, invoked_arn=invoked_arn
+        )
         mismatch = function.interpreter_mismatch(outcome)
         if mismatch:  # the local interpreter's fault, not the artifact's: an error, not a verdict
             self._error(400, "InterpreterMismatchException", mismatch)
             return
         headers = {
             "Content-Type": "application/json",
-            "X-Amz-Executed-Version": "$LATEST",
+            "X-Amz-Executed-Version": function.version,
             "x-amzn-RequestId": outcome.request_id,
         }
         if outcome.function_error:
@@ -161,6 +182,21 @@ class _Handler(BaseHTTPRequestHandler):
         if (self.headers.get("X-Amz-Log-Type") or "").lower() == "tail":
             headers["X-Amz-Log-Result"] = base64.b64encode(tail(log_text)).decode()
         self._reply(200, outcome.payload, headers)
+
+
+    def _resolve(self, identifier: str) -> tuple[LocalFunction, str]:
+        """The function an invocation runs, and the ARN it was invoked by."""
+        from smoke.local.control_api import _qualifier_in
+        from smoke.local.versions import invalid
+
+        in_name = _qualifier_in(identifier)
+        query = parse_qs(urlsplit(self.path).query)
+        given = query.get("Qualifier", [None])[-1]
+        if in_name and given and in_name != given:
+            raise invalid(f"The derived qualifier from the function name does not match the "
+                          f"specified qualifier ({in_name} != {given})")
+        return self.server.plane.resolve(function_name(identifier), in_name or given,
+                                         self.server.region)
 
 
 class InvokeServer(ThreadingHTTPServer):
@@ -174,11 +210,18 @@ class InvokeServer(ThreadingHTTPServer):
         log_dir: Path | None = None,
         learn: Callable[[Any], None] | None = None,
     ) -> None:
+        from smoke.local.versions import ControlPlane
+
+        self.plane = ControlPlane(functions, log_dir)  # before binding: server_close needs it
         super().__init__(address, _Handler)
         self.functions = functions
         self.region = region
         self.log_dir = log_dir
         self.learn = learn  # learns the secrets of every event received (Redactor.add_event)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.plane.close()  # the versions' processes and snapshots
 
     def handle_error(self, request: object, client_address: object) -> None:
         import sys

@@ -111,17 +111,31 @@ class LocalLogSource:
         filter_pattern: str | None = None,
         stream_prefixes: Sequence[str] | None = None,
     ) -> Iterator[LogEvent]:
-        # filter_pattern is only a hint (callers match lines themselves); the local
-        # runtime writes one stream per function, so stream_prefixes select nothing.
+        # filter_pattern is only a hint (callers match lines themselves). Each version
+        # writes its own file (``Api.log`` for $LATEST, ``Api.3.log`` for version 3): its
+        # events carry a CloudWatch-like stream name with the version, ``.../[3]smoke-local``.
         path = self.path_for(log_group)
         self._api_calls += 1
-        try:
-            handle = path.open(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
+        files = [(path, "$LATEST")] if path.exists() else []
+        stem = path.name[: -len(".log")]
+        for other in sorted(path.parent.glob(f"{stem}.*.log")):
+            version = other.name[len(stem) + 1 : -len(".log")]
+            if version.isdigit():
+                files.append((other, version))
+        if not files:
             raise LogGroupMissing(
                 f"log group {log_group} does not exist: no local log file {path} "
                 "(the function has not run in this log directory)"
-            ) from None
+            )
+        for file, version in files:
+            yield from self._file_events(file, version, start_ms, end_ms)
+
+    @staticmethod
+    def _file_events(path: Path, version: str, start_ms: int, end_ms: int) -> Iterator[LogEvent]:
+        try:
+            handle = path.open(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return
         except OSError as exc:
             raise LogScanError(f"cannot read local log file {path}: {exc}") from None
         with handle:
@@ -130,4 +144,5 @@ class LocalLogSource:
                 timestamp_ms = parse_timestamp_ms(stamp)
                 if timestamp_ms is None or not start_ms <= timestamp_ms <= end_ms:
                     continue
-                yield LogEvent(timestamp_ms=timestamp_ms, message=message)
+                day = stamp[:10].replace("-", "/")
+                yield LogEvent(timestamp_ms, message, f"{day}/[{version}]smoke-local")

@@ -92,6 +92,7 @@ class Sandbox:
         self._invocations = 0
         self._max_rss_kb = 0
         self.log = log
+        self.version = environment.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         self.api = RuntimeAPI(self, host)
         env = dict(environment)
         env["AWS_LAMBDA_RUNTIME_API"] = self.api.address
@@ -243,7 +244,7 @@ class Sandbox:
         if init_error is not None or ready_at is None:
             return report.init_failed(init_ms or 0.0, init_error, exit_code)
         started = time.perf_counter()
-        self.log.write(f"START RequestId: {invocation.request_id} Version: $LATEST")
+        self.log.write(f"START RequestId: {invocation.request_id} Version: {self.version}")
         with self._cond:
             self._current, self._result = invocation.request_id, None
             self._pending = invocation

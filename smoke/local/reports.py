@@ -121,7 +121,7 @@ class InvocationReport:
         if status == "error":
             init_line += f"\tError Type: {error}"
         log.write(init_line)
-        log.write(f"START RequestId: {self.request_id} Version: $LATEST")
+        log.write(f"START RequestId: {self.request_id} Version: {self.sandbox.version}")
         return self._finish(init_ms, None, payload, error, status, used)
 
 

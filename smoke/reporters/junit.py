@@ -150,31 +150,40 @@ class JUnitReporter(FileReporter):
             cases.append(case)
         return cases
 
-    def render(self) -> str | None:
+    def suites(self) -> list[ET.Element]:
+        """One ``<testsuite>`` per suite file, and the log scan's (the gate reuses them)."""
         started, scan = self.run.started, self.run.scan
         if started is None:
-            return None
+            return []
         results = self.run.results()
         stamp = dt.datetime.fromtimestamp(started.started_at, tz=dt.timezone.utc).isoformat(timespec="seconds")
-        command = str(started.meta.get("command", "run"))
-        name = f"smoke {started.environment}" if command == "run" else f"smoke {command} {started.environment}"
-        root = ET.Element("testsuites", {"name": name})
         groups: dict[str, list[CheckResult]] = {}
         for result in results:
             groups.setdefault(result.check.suite, []).append(result)
-        all_cases: list[ET.Element] = []
+        suites: list[ET.Element] = []
         for suite, members in groups.items():
             cases = [self.testcase(m) for m in members]
-            all_cases += cases
-            el = ET.SubElement(root, "testsuite", {"name": suite, **_counts(cases), "timestamp": stamp,
-                                                   "file": members[0].check.location.file})
+            el = ET.Element("testsuite", {"name": suite, **_counts(cases), "timestamp": stamp,
+                                          "file": members[0].check.location.file})
             el.extend(cases)
+            suites.append(el)
         if scan is not None and not scan.skipped:
             cases = self.scan_cases(scan)
-            all_cases += cases
-            el = ET.SubElement(root, "testsuite", {"name": LOG_SCAN_SUITE, **_counts(cases), "timestamp": stamp})
+            el = ET.Element("testsuite", {"name": LOG_SCAN_SUITE, **_counts(cases), "timestamp": stamp})
             el.extend(cases)
-        root.attrib.update(_counts(all_cases))
+            suites.append(el)
+        return suites
+
+    def render(self) -> str | None:
+        started = self.run.started
+        if started is None:
+            return None
+        command = str(started.meta.get("command", "run"))
+        name = f"smoke {started.environment}" if command == "run" else f"smoke {command} {started.environment}"
+        root = ET.Element("testsuites", {"name": name})
+        suites = self.suites()
+        root.extend(suites)
+        root.attrib.update(_counts([c for s in suites for c in s.iter("testcase")]))
         root.set("time", f"{time.time() - started.started_at:.3f}")
         ET.indent(root)
         return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,0 +1,358 @@
+"""The gate's phases: pre-check the candidate, promote (optionally via a canary),
+post-check through the alias, roll back; restore on interrupt or crash.
+
+Each phase is an ordinary ``Runner`` run (same plan, guard, transport, log scan and
+verdicts as ``smoke run``) with ``--qualifier`` overrides; the gate only decides what to
+do with the aliases between phases. A signal sets the shared stop event: the running
+phase ends at once (its checks marked not run), and the gate restores every alias it
+touched before it exits 130 / 143.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import IO, Any
+
+from smoke.errors import SmokeError
+from smoke.gate.aliases import AliasKeeper, find_targets, gated_functions, lambda_client
+from smoke.gate.model import (
+    HELD,
+    PLANNED,
+    PROMOTED,
+    RESTORED,
+    ROLLED_BACK,
+    SKIPPED,
+    UNCHANGED,
+    Decision,
+    GateOptions,
+    Target,
+)
+from smoke.gate.report import GateRecord, PhaseRecorder, print_decisions, write_reports
+from smoke.model import CheckResult, Environment, Outcome, ScanResult
+from smoke.redact import Redactor
+from smoke.runner import Runner, RunOptions, RunOutcome, load_plan
+from smoke.signals import SIGNAL_EXIT, Signals
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def _first_problem(results: Sequence[CheckResult], scan: ScanResult | None, logical: str,
+                   versions: set[str] | None = None) -> str | None:
+    """Why ``logical`` failed a phase (None: it did not). With ``versions``, only checks that
+    ran on those versions count (a canary's old version is not the candidate's fault)."""
+    bad = []
+    for r in results:
+        if r.check.function != logical or r.outcome in (Outcome.PASSED, Outcome.NOT_RUN):
+            continue
+        ran = r.exchange.executed_version if r.exchange else None
+        if versions is not None and ran is not None and ran not in versions:
+            continue
+        first = r.failures[0].message if r.failures else (r.error or r.outcome.value)
+        bad.append(f"{r.check.id}: {first}")
+    findings = [f for f in (scan.findings if scan else ()) if f.function == logical]
+    parts = []
+    if bad:
+        parts.append(f"{len(bad)} check(s) failed, first {bad[0]}")
+    if findings:
+        parts.append(f"{len(findings)} log finding(s), first [{findings[0].rule}] "
+                     f"{findings[0].line.strip().splitlines()[0]}")
+    return "; ".join(parts) or None
+
+
+class Gate:
+    def __init__(self, options: GateOptions, out: IO[str], *, handle_signals: bool = True) -> None:
+        self.options = options
+        self.out = out
+        self.redactor = Redactor()
+        self.stop = threading.Event()
+        self.signals = Signals(self.stop)
+        self.handle_signals = handle_signals
+        self.config_path = options.config_path
+        self.record = GateRecord(options.environment, time.time(), options.config_path,
+                                 self.redactor, dry_run=options.dry_run)
+        self.env: Environment | None = None
+        self.keeper: AliasKeeper | None = None
+
+    # ------------------------------------------------------------------ entry
+
+    def run(self) -> int:
+        """The whole gate; the exit code. Reports are written whatever happens."""
+        report_dir = Path(self.options.report_dir)
+        env_name = self.options.environment
+        json_path = Path(self.options.json_path) if self.options.json_path else report_dir / f"smoke-gate-{env_name}.json"
+        junit_path = Path(self.options.junit_path) if self.options.junit_path else report_dir / f"smoke-gate-{env_name}.xml"
+        code = 3
+        try:
+            with self.signals.installed(self.handle_signals):
+                code = self._guarded()
+        finally:
+            self.record.exit_code = code
+            problems: list[str] = []
+            if not self.options.dry_run:
+                problems = write_reports(self.record, json_path, junit_path)
+            self.record.notes += problems
+            paths = {} if self.options.dry_run else {"json": json_path, "junit": junit_path}
+            print_decisions(self.out, self.record, paths)
+        return 3 if problems and code == 0 else code
+
+    def _guarded(self) -> int:
+        targets: list[Target] = []
+        try:
+            targets = self._prepare()
+            if self.options.dry_run:
+                return self._plan(targets)
+            return self._flow(targets)
+        except BaseException as exc:
+            interrupted = isinstance(exc, (_Interrupted, KeyboardInterrupt))
+            restored = self._restore_all(targets, "interrupted" if interrupted else "crashed")
+            if interrupted:
+                signal_name = self.signals.received or "SIGINT"
+                self.record.interrupted = signal_name
+                return SIGNAL_EXIT.get(signal_name, 130)
+            if isinstance(exc, SmokeError):
+                self.record.notes.append(f"the gate stopped: {exc}")
+                print(self.redactor.text(f"smoke: {exc}"), file=sys.stderr)
+                return exc.exit_code
+            self.record.notes.append(f"the gate crashed: {type(exc).__name__}: {exc}"
+                                     + ("; aliases restored" if restored else ""))
+            raise
+
+    # ------------------------------------------------------------------ phases
+
+    def _prepare(self) -> list[Target]:
+        opts = self.options
+        _, plan = load_plan(self._run_options({}))  # ConfigError first: nothing touched yet
+        env = plan.environment
+        self.env = env
+        gated = gated_functions(env)
+        if not gated:
+            from smoke.errors import ConfigError
+
+            raise ConfigError(
+                f"environment {env.name!r} has no function with an alias qualifier: the gate "
+                "moves aliases",
+                env.location,
+                hint="Name the alias that takes traffic, e.g. functions: api: "
+                "{name: my-api, qualifier: live}.",
+            )
+        used = {c.function for c in plan.checks}
+        lam = lambda_client(env)
+        self.keeper = AliasKeeper(lam)
+        targets = find_targets(env, gated, opts.versions, lam)
+        ready = []
+        for t in targets:
+            if t.candidate is None:
+                self._decide(t, UNCHANGED, t.why, to=t.current)
+            elif t.logical not in used:
+                self._decide(t, SKIPPED, "no check of the selected suites uses this function: "
+                             "it is not moved untested", to=t.current)
+            else:
+                ready.append(t)
+        return ready
+
+    def _plan(self, targets: list[Target]) -> int:
+        opts = self.options
+        for t in targets:
+            steps = [f"pre-check version {t.candidate} by number"]
+            if opts.canary_percent:
+                steps.append(f"canary {opts.canary_percent:g}% for {opts.canary_s:g}s with "
+                             "checks through the alias")
+            steps += [f"point {t.alias} at {t.candidate}", "post-check through the alias",
+                      f"roll back to {t.current} on failure"]
+            self._decide(t, PLANNED, "; ".join(steps))
+        return 0
+
+    def _flow(self, targets: list[Target]) -> int:
+        if not targets:
+            return 0
+        code = self._precheck(targets)
+        if code:
+            return code
+        assert self.keeper is not None
+        if self.options.canary_percent:
+            code = self._canary(targets)
+            if code:
+                return code
+        for t in targets:
+            self.keeper.point(t, str(t.candidate))
+        self._check_stop()
+        post = self._phase("post-check", "the suites through the alias", {})
+        self._check_stop()
+        failed = {t.logical: _first_problem(post.results, post.scan, t.logical) for t in targets}
+        if post.exit_code != 0 and not any(failed.values()):
+            failed = {t.logical: post.message or f"the post-check exited {post.exit_code}"
+                      for t in targets}
+        if any(failed.values()):
+            self._roll_back(targets, failed, "post-check")
+            return 1 if post.exit_code in (0, 1) else post.exit_code
+        for t in targets:
+            self.keeper.forget(t)
+            self._decide(t, PROMOTED, f"pre-check and post-check passed on version {t.candidate}",
+                         "post-check")
+        return 0
+
+    def _precheck(self, targets: list[Target]) -> int:
+        pins = {t.logical: str(t.candidate) for t in targets}
+        pre = self._phase("pre-check", "the suites against the candidate version(s) by number: "
+                          + ", ".join(f"{k}={v}" for k, v in pins.items()), pins)
+        self._check_stop()
+        if pre.exit_code == 0:
+            return 0
+        problems = {t.logical: _first_problem(pre.results, pre.scan, t.logical) for t in targets}
+        general = pre.message or f"the pre-check exited {pre.exit_code}"
+        for t in targets:
+            own = problems[t.logical]
+            others = [k for k, v in problems.items() if v and k != t.logical]
+            why = (f"pre-check of version {t.candidate} failed: {own}" if own
+                   else f"held with the others: {', '.join(others)} failed the pre-check" if others
+                   else f"pre-check of version {t.candidate} did not pass: {general}")
+            self._decide(t, HELD, why + f"; alias {t.alias} left at {t.current}", "pre-check")
+        return 1 if pre.exit_code in (0, 1) else pre.exit_code
+
+    def _canary(self, targets: list[Target]) -> int:
+        from smoke.logscan.cloudwatch import CloudWatchSource
+
+        assert self.keeper is not None and self.env is not None
+        opts = self.options
+        weight = float(opts.canary_percent or 0) / 100.0
+        started = time.time()
+        for t in targets:
+            self.keeper.point(t, t.current, {str(t.candidate): weight})
+        end = started + opts.canary_s
+        candidates = {str(t.candidate) for t in targets}
+        round_no = 0
+        while True:
+            self._check_stop()
+            round_no += 1
+            phase = self._phase(f"canary-{round_no}",
+                                f"{opts.canary_percent:g}% of the alias's traffic on the "
+                                "candidate; the suites through the alias", {}, log_scan=False)
+            self._check_stop()
+            scan = self._canary_scan(phase, targets, started, CloudWatchSource(self.env))
+            self.record.phases[-1].extra_scan = scan
+            if scan is not None:
+                self.out.write(self.redactor.text(
+                    f"canary log scan of the candidate's streams: {len(scan.findings)} finding(s)"
+                    + (f"; could not run: {'; '.join(scan.errors)}" if scan.errors else "")) + "\n")
+            failed = {t.logical: _first_problem(phase.results, scan, t.logical, candidates)
+                      for t in targets}
+            if scan is not None and scan.errors and not any(failed.values()):
+                failed = {t.logical: "the canary's log scan could not run: "
+                          + "; ".join(scan.errors) for t in targets}
+            if any(failed.values()):
+                self._roll_back(targets, failed, f"canary-{round_no}")
+                return 1
+            left = end - time.time()
+            if left <= 0:
+                return 0
+            if self.stop.wait(min(opts.canary_interval_s, left)):
+                raise _Interrupted()
+
+    def _canary_scan(self, phase: RunOutcome, targets: list[Target], since: float,
+                     source: Any) -> ScanResult | None:
+        """The candidates' own log streams since the canary began: the checks' invocations
+        that ran there, and whatever real traffic the weights sent there."""
+        from smoke.logscan.rules import DEFAULT_RULES
+        from smoke.logscan.scan import scan_logs
+        from smoke.runner import clock_skew_ms, request_ids_of
+
+        assert self.env is not None
+        if not self.options.log_scan or not self.env.scans_logs:
+            return None
+        refs = [replace(phase.functions[t.logical], qualifier=str(t.candidate))
+                for t in targets if t.logical in phase.functions]
+        candidates = {str(t.candidate) for t in targets}
+        on_candidate = [r for r in phase.results
+                        if r.exchange is not None and r.exchange.executed_version in candidates]
+        ids = request_ids_of(on_candidate)
+        try:
+            return scan_logs(refs, source, start_ms=int(since * 1000), end_ms=None,
+                             clock_skew_ms=clock_skew_ms(self.env),
+                             rules=(*DEFAULT_RULES, *self.env.log_rules), request_ids=ids,
+                             wait_s=self.options.log_wait_s if ids else 0)
+        except SmokeError as exc:
+            return ScanResult(errors=(str(exc),))
+
+    # ------------------------------------------------------------------ helpers
+
+    def _run_options(self, pins: dict[str, str], log_scan: bool = True) -> RunOptions:
+        opts = self.options
+        return RunOptions(
+            environment=opts.environment, suites=opts.suites, config_path=opts.config_path,
+            tags=opts.tags, concurrency=opts.concurrency, log_scan=opts.log_scan and log_scan,
+            log_wait_s=opts.log_wait_s, allow_mutations=opts.allow_mutations,
+            handle_signals=False, log_dir=str(Path(opts.report_dir) / "logs"),
+            qualifiers=tuple(f"{k}={v}" for k, v in pins.items()),
+        )
+
+    def _phase(self, name: str, description: str, pins: dict[str, str],
+               log_scan: bool = True) -> RunOutcome:
+        from smoke.reporters.console import ConsoleReporter
+
+        self.out.write(f"\n== {name}: {description}\n")
+        self.out.flush()
+        recorder = PhaseRecorder(name, description, self.redactor)
+        self.record.phases.append(recorder)
+        console = ConsoleReporter(self.out, self.redactor, live=False)
+        outcome = Runner(self._run_options(pins, log_scan), [recorder, console],
+                         redactor=self.redactor, stop=self.stop).run()
+        recorder.exit_code = outcome.exit_code
+        return outcome
+
+    def _check_stop(self) -> None:
+        if self.stop.is_set():
+            raise _Interrupted()
+
+    def _decide(self, t: Target, decision: str, why: str, phase: str = "",
+                to: str | None = None) -> None:
+        self.record.decisions.append(Decision(
+            t.logical, t.name, t.alias, t.current, to if to is not None else t.candidate,
+            decision, why, phase,
+        ))
+
+    def _roll_back(self, targets: list[Target], failed: dict[str, str | None], phase: str) -> None:
+        assert self.keeper is not None
+        for t in targets:
+            problem = self.keeper.restore(t)
+            own = failed.get(t.logical)
+            why = (f"{phase} of version {t.candidate} failed: {own}" if own
+                   else f"rolled back with the others ({phase} failed for "
+                        f"{', '.join(k for k, v in failed.items() if v)})")
+            if problem:
+                self._decide(t, ROLLED_BACK, f"{why}; RESTORING THE ALIAS FAILED: {problem}", phase)
+            else:
+                self._decide(t, ROLLED_BACK, f"{why}; alias {t.alias} back at {t.current}", phase)
+
+    def _restore_all(self, targets: list[Target], how: str) -> bool:
+        """After an interrupt or a crash: every touched alias back as it was."""
+        if self.keeper is None:
+            return False
+        touched = set(self.keeper.touched())
+        restored = False
+        for t in targets:
+            if (t.name, t.alias) not in touched:
+                if how == "interrupted" and not any(d.function == t.logical for d in self.record.decisions):
+                    self._decide(t, HELD, f"the gate was {how} before alias {t.alias} was moved")
+                continue
+            problem = self.keeper.restore(t)
+            weights = ", ".join(f"{v}: {w:.0%}" for v, w in t.routing.items())
+            before = f"version {t.current}" + (f" with weights {weights}" if weights else "")
+            if problem:
+                self._decide(t, RESTORED, f"the gate was {how}; RESTORING THE ALIAS FAILED: "
+                             f"{problem}")
+            else:
+                restored = True
+                self._decide(t, RESTORED, f"the gate was {how}: alias {t.alias} restored to "
+                             f"{before}")
+        return restored
+
+
+def run_gate(options: GateOptions, out: IO[str], *, handle_signals: bool = True) -> int:
+    return Gate(options, out, handle_signals=handle_signals).run()
