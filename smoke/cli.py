@@ -137,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-mutations", action="store_true",
                    help="run checks declared mutates: true in protected environments")
 
+    p = command("package-hook", "build the CodeDeploy hook's zip: smoke, its dependencies for "
+                "Lambda, smoke.yaml and the suites")
+    p.add_argument("--output", default="build/smoke-hook.zip", metavar="ZIP",
+                   help="where to write the zip (default: %(default)s)")
+    p.add_argument("--python", default="3.12", metavar="X.Y",
+                   help="the hook function's Python (its Runtime: python3.12 -> 3.12; default %(default)s)")
+    p.add_argument("--architecture", default="x86_64", choices=["x86_64", "arm64"])
+    p.add_argument("--env", metavar="ENV", help="the environment the hook checks (default: every non-local one is validated)")
+
     p = command("validate", "check smoke.yaml and the suites without calling AWS")
     p.add_argument("suites", nargs="*", metavar="SUITE")
     p = command("list", "show the plan: checks, functions, transport, mutation status")
@@ -300,6 +309,20 @@ def _suite_notes(args: argparse.Namespace) -> list[str]:
     from smoke.plan import suite_notes
 
     return suite_notes(args.config, tuple(args.suites))
+
+
+def _package_hook(args: argparse.Namespace) -> int:
+    from smoke.hooks.package import HANDLER, package_hook
+
+    output = Path(args.output)
+    count, suites = package_hook(args.config, output, python=args.python,
+                                 architecture=args.architecture, environment=args.env)
+    print(f"wrote {output} ({count} files: smoke, its dependencies for Python {args.python} "
+          f"{args.architecture}, {args.config} and {len(suites)} suite file(s))")
+    print(f"handler: {HANDLER}   runtime: python{args.python}   architectures: [{args.architecture}]")
+    print("set SMOKE_ENV on the hook function, and every ${VAR} smoke.yaml and the suites read; "
+          "see README: Release gate")
+    return 0
 
 
 def _gate(args: argparse.Namespace) -> int:
@@ -606,6 +629,7 @@ def _local(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {
-    "run": _run, "gate": _gate, "validate": _validate, "list": _list, "init": _init,
+    "run": _run, "gate": _gate, "package-hook": _package_hook, "validate": _validate,
+    "list": _list, "init": _init,
     "discover": _discover, "scan": _scan, "local": _local, "schema": _schema,
 }

@@ -67,6 +67,7 @@ class RunOptions:
     handle_signals: bool = True  # only ever installed from the main thread
     log_dir: str | None = None  # local runtime logs; default: reports/logs beside the config
     qualifiers: tuple[str, ...] = ()  # --qualifier Q / FN=Q: a version or alias to run against
+    functions: tuple[str, ...] = ()  # only the checks of these logical functions (the hook)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,10 @@ def load_plan(options: RunOptions) -> tuple[Config, Plan]:
     plan = build_plan(config, options.environment, suites, options.tags)
     if qualifiers:
         plan = replace(plan, environment=apply_qualifiers(plan.environment, qualifiers))
+    if options.functions:
+        checks = tuple(c for c in plan.checks if c.function in options.functions)
+        names = {c.suite for c in checks}
+        plan = replace(plan, checks=checks, suites=tuple(s for s in plan.suites if s.name in names))
     return config, plan
 
 

@@ -1,0 +1,1 @@
+"""Entry points for running smoke inside AWS (CodeDeploy lifecycle hooks)."""
