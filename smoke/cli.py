@@ -352,7 +352,7 @@ def _gate(args: argparse.Namespace) -> int:
         log_scan=not args.no_log_scan, log_wait_s=args.log_wait, concurrency=args.concurrency,
         json_path=str(json_path), junit_path=str(junit_path),
     )
-    code = run_gate(options, sys.stdout)
+    code = run_gate(options, sys.stdout, redactor=args.redactor)
     if code in (130, 143):
         _INTERRUPTED.set()
     return code

@@ -67,10 +67,11 @@ def _first_problem(results: Sequence[CheckResult], scan: ScanResult | None, logi
 
 
 class Gate:
-    def __init__(self, options: GateOptions, out: IO[str], *, handle_signals: bool = True) -> None:
+    def __init__(self, options: GateOptions, out: IO[str], *, handle_signals: bool = True,
+                 redactor: Redactor | None = None) -> None:
         self.options = options
         self.out = out
-        self.redactor = Redactor()
+        self.redactor = redactor or Redactor()
         self.stop = threading.Event()
         self.signals = Signals(self.stop)
         self.handle_signals = handle_signals
@@ -118,7 +119,7 @@ class Gate:
                 return SIGNAL_EXIT.get(signal_name, 130)
             if isinstance(exc, SmokeError):
                 self.record.notes.append(f"the gate stopped: {exc}")
-                print(self.redactor.text(f"smoke: {exc}"), file=sys.stderr)
+                print(self.redactor.final(f"smoke: {exc}"), file=sys.stderr)
                 return exc.exit_code
             self.record.notes.append(f"the gate crashed: {type(exc).__name__}: {exc}"
                                      + ("; aliases restored" if restored else ""))
@@ -238,7 +239,7 @@ class Gate:
             scan = self._canary_scan(phase, targets, started, CloudWatchSource(self.env))
             self.record.phases[-1].extra_scan = scan
             if scan is not None:
-                self.out.write(self.redactor.text(
+                self.out.write(self.redactor.final(
                     f"canary log scan of the candidate's streams: {len(scan.findings)} finding(s)"
                     + (f"; could not run: {'; '.join(scan.errors)}" if scan.errors else "")) + "\n")
             failed = {t.logical: _first_problem(phase.results, scan, t.logical, candidates)
@@ -354,5 +355,6 @@ class Gate:
         return restored
 
 
-def run_gate(options: GateOptions, out: IO[str], *, handle_signals: bool = True) -> int:
-    return Gate(options, out, handle_signals=handle_signals).run()
+def run_gate(options: GateOptions, out: IO[str], *, handle_signals: bool = True,
+             redactor: Redactor | None = None) -> int:
+    return Gate(options, out, handle_signals=handle_signals, redactor=redactor).run()
