@@ -91,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--config", default="smoke.yaml", help="smoke.yaml to use (default: %(default)s)")
+        p.add_argument("--config", default=None, help="smoke.yaml to use (default: smoke.yaml here, "
+                       "else in the nearest parent directory that has one)")
         return p
 
     p = command("run", "run the suites' checks against an environment")
@@ -195,8 +196,25 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def _resolve_config(args: argparse.Namespace) -> None:
+    """``--config``, or smoke.yaml here or in the nearest parent (as git and pytest find their
+    roots); ``smoke init`` writes one here. ``args.config_found``: whether the file exists."""
+    if not hasattr(args, "config"):
+        return
+    args.config_explicit = args.config is not None
+    if args.config is None and args.command != "init":
+        from smoke.config import find_config
+
+        found = find_config(Path.cwd())
+        args.config = os.path.relpath(found) if found is not None else None
+    if args.config is None:
+        args.config = "smoke.yaml"
+    args.config_found = Path(args.config).is_file()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    _resolve_config(args)
     from smoke.errors import SmokeError
     from smoke.redact import Redactor
 
@@ -410,56 +428,39 @@ def _environment(config: Config, name: str) -> Environment:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from smoke.config import load_config
-    from smoke.plan import build_plan, find_suites, load_suites, unset_vars
+    from smoke.errors import ConfigError
+    from smoke.validate import validate_project
 
+    if args.config_explicit and not args.config_found:
+        from smoke.config import load_config
+
+        load_config(args.config)  # the "no configuration file" error, with what to write
+    if not args.config_found and not args.suites and not Path("suites").is_dir():
+        raise ConfigError(
+            "nothing to validate: no smoke.yaml here or in a parent directory, no suites/ "
+            "directory and no suite files named",
+            hint="Name suite files (`smoke validate suites/api.yaml`), run it in a project "
+            "with a smoke.yaml, or create one with `smoke init`.",
+        )
     # no secrets needed to validate: an unset ${VAR} is a note, not an error
-    config = load_config(args.config, require_env=False)
-    _learn(args, config)
-    _out(args, f"OK   {config.path} ({len(config.environments)} environment(s))")
-    suites = load_suites(find_suites(args.config, tuple(args.suites)), require_env=False)
-    routes: dict[str, list[str]] = {}  # suite -> "N in ENV" for suites with routes:
-    notes: list[str] = []
-    _learn(args, config, *suites)
-    for name, env in config.environments.items():
-        expanded = suites
-        if any(s.routes is not None for s in suites):  # files only: no AWS, nothing run
-            from smoke.routes import expand_suites
-
-            expanded = expand_suites(config, env, suites, offline=True)
-            for before, after in zip(suites, expanded, strict=True):
-                if after.routes is not None and len(after.checks) > len(before.checks):
-                    count = len(after.checks) - len(before.checks)
-                    routes.setdefault(after.name, []).append(f"{count} check(s) in {name}")
-                notes.extend(after.notes)
-        build_plan(config, name, expanded)
-        if env.is_local:  # the template too: every problem with file and line, nothing run
-            from smoke.local.template import NotSupportedLocally
-
-            catalog = _local_catalog(config, env)
-            for logical, error in catalog.refused.items():
-                if isinstance(error, NotSupportedLocally):
-                    _out(args, f"note: {logical} does not run locally (its checks are "
-                         f"errors): {error.message}")
-            for error in catalog.refused.values():
-                if not isinstance(error, NotSupportedLocally):
-                    raise error  # a mistake: file, line and what to write
-            where = f" ({env.template})" if env.template else ""
-            _out(args, f"OK   environment {name}{where}: "
-                 f"{len(catalog.definitions)} local function(s)")
-    for suite in suites:
-        parts = [f"{len(suite.checks)} check(s)"] if suite.checks or not suite.routes else []
-        if suite.routes:
-            generated = routes.get(suite.name)
-            parts.append(f"routes from {suite.routes.source}"
-                         + (f": {', '.join(generated)}" if generated else ""))
-        _out(args, f"OK   {suite.path} ({'; '.join(parts)})")
-    for note in dict.fromkeys(notes):
+    result = validate_project(Path(args.config), tuple(args.suites),
+                              config_found=args.config_found, local_catalog=_local_catalog)
+    redactor = args.redactor
+    for suite in result.suites:
+        redactor.add(*suite.secrets)
+        for check in suite.checks:
+            redactor.add_headers(check.request.headers)
+    if result.config is not None:
+        _learn(args, result.config)
+    for line in result.ok:
+        _out(args, line)
+    for note in dict.fromkeys(result.notes):
         _out(args, f"note: {note}")
-    for name in unset_vars(config, suites):
-        _out(args, f"note: {name} is not set (smoke run needs it)")
-    for note in _suite_notes(args):
-        _out(args, f"note: {note}")
+    for problem in result.problems:
+        print(redactor.final(f"smoke: {problem}"), file=sys.stderr)
+    if result.problems:
+        print(f"smoke: {len(result.problems)} problem(s)", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -32,6 +32,16 @@ environments:
       api: {name: my-api-function}"""
 
 
+def find_config(start: Path) -> Path | None:
+    """``smoke.yaml`` in ``start`` or the nearest parent directory that has one."""
+    here = start.resolve()
+    for directory in (here, *here.parents):
+        candidate = directory / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def load_config(
     path: str | Path, env: Mapping[str, str] | None = None, *, require_env: bool = True
 ) -> Config:

@@ -1,0 +1,208 @@
+"""``smoke validate``: every problem of smoke.yaml and the suites, without calling AWS.
+
+- Without a smoke.yaml, the suites are validated alone (their function names cannot be
+  checked, and the output says so).
+- With one, each suite is validated against the environments that map all of its
+  functions, not against every environment: projects whose environments run different
+  suites are valid.
+- Every problem is reported, not only the first: each file is loaded on its own, and each
+  environment is planned on its own.
+
+No secrets are needed: an unset ``${VAR}`` is a note (``require_env=False``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from smoke.errors import ConfigError, SmokeError
+from smoke.model import Config, Environment, Suite
+from smoke.yamlload import quote_lines
+
+
+@dataclass
+class Validation:
+    ok: list[str] = field(default_factory=list)  # "OK   ..." lines
+    notes: list[str] = field(default_factory=list)
+    problems: list[SmokeError] = field(default_factory=list)
+    config: Config | None = None  # what could be read (the CLI learns their secrets)
+    suites: list[Suite] = field(default_factory=list)
+
+
+def suite_functions(suite: Suite) -> set[str]:
+    """The logical functions a suite's checks (and its ``routes:``) use."""
+    used = {c.function for c in suite.checks}
+    if suite.routes is not None:
+        used.add(suite.routes.function)
+    return used
+
+
+def environment_functions(env: Environment) -> set[str]:
+    """The logical names an environment defines (a template-only one: its template's)."""
+    if env.functions or env.template is None:
+        return set(env.functions)
+    from smoke.local import template_function_names
+
+    try:
+        return set(template_function_names(env))
+    except SmokeError:  # a broken template is reported by the local checks below
+        return set()
+
+
+def validate_project(
+    config_path: Path, names: Sequence[str], *, config_found: bool,
+    local_catalog: Callable[[Config, Environment], Any],
+) -> Validation:
+    """Validate smoke.yaml (when ``config_found``) and the suites; collects every problem."""
+    from smoke.config import load_config
+    from smoke.plan import find_suites, suite_notes, unset_vars
+
+    out = Validation()
+    config: Config | None = None
+    if config_found:
+        try:
+            config = load_config(config_path, require_env=False)
+            out.ok.append(f"OK   {config.path} ({len(config.environments)} environment(s))")
+        except ConfigError as exc:
+            out.problems.append(exc)
+    try:
+        paths = find_suites(config_path, tuple(names))
+    except ConfigError as exc:
+        out.problems.append(exc)
+        return out
+    suites = _load_each(paths, out)
+    out.config, out.suites = config, suites
+    if config is None and not config_found:
+        out.notes.append("no smoke.yaml here or in a parent directory: the suites were "
+                         "validated alone; their function names were not checked")
+    if config is not None:
+        _against_environments(config, suites, out, local_catalog)
+    else:
+        for suite in suites:
+            out.ok.append(f"OK   {suite.path} ({len(suite.checks)} check(s))")
+    for name in unset_vars(*([config] if config else []), suites):
+        out.notes.append(f"{name} is not set (smoke run needs it)")
+    out.notes += suite_notes(config_path, tuple(names))
+    return out
+
+
+def _load_each(paths: Sequence[Path], out: Validation) -> list[Suite]:
+    """Every suite file on its own, so one broken file does not hide the others."""
+    from smoke.suites import load_suite
+
+    suites: list[Suite] = []
+    seen: dict[str, Suite] = {}
+    for path in paths:
+        try:
+            suite = load_suite(path, require_env=False)
+        except ConfigError as exc:
+            out.problems.append(exc)
+            continue
+        if suite.name in seen:
+            out.problems.append(ConfigError(
+                f"duplicate suite name {suite.name!r} (also used by {seen[suite.name].location})",
+                suite.location, quote_lines(suite.path, suite.location.line),
+                hint="Suite names must be unique; rename one of them.",
+            ))
+            continue
+        seen[suite.name] = suite
+        suites.append(suite)
+    return suites
+
+
+def _against_environments(
+    config: Config, suites: list[Suite], out: Validation,
+    local_catalog: Callable[[Config, Environment], Any],
+) -> None:
+    from smoke.plan import build_plan
+
+    where: dict[str, list[str]] = {s.name: [] for s in suites}
+    generated: dict[str, list[str]] = {}
+    functions = {name: environment_functions(env) for name, env in config.environments.items()}
+    for name, env in config.environments.items():
+        mine = [s for s in suites if suite_functions(s) <= functions[name]]
+        try:
+            expanded = mine
+            if any(s.routes is not None for s in mine):  # files only: no AWS, nothing run
+                from smoke.routes import expand_suites
+
+                expanded = expand_suites(config, env, mine, offline=True)
+                for before, after in zip(mine, expanded, strict=True):
+                    if len(after.checks) > len(before.checks):
+                        count = len(after.checks) - len(before.checks)
+                        generated.setdefault(after.name, []).append(
+                            f"{count} check(s) in {name}")
+                    out.notes.extend(n for n in after.notes if n not in out.notes)
+            if expanded:
+                build_plan(config, name, expanded)
+            for suite in mine:
+                where[suite.name].append(name)
+        except ConfigError as exc:
+            out.problems.append(exc)
+        if env.is_local:  # the template too: every problem with file and line, nothing run
+            _local_environment(config, name, env, out, local_catalog)
+    defined = {f: [n for n in config.environments if f in functions[n]]
+               for s in suites for f in suite_functions(s)}
+    for suite in suites:
+        unmapped = [c for c in suite.checks if not defined.get(c.function)]
+        for check in unmapped:
+            out.problems.append(_unmapped(config, check.function, check.name, check.location))
+        if suite.routes is not None and not defined.get(suite.routes.function):
+            out.problems.append(_unmapped(config, suite.routes.function, "routes:",
+                                          suite.routes.location))
+        if unmapped or (suite.routes is not None and not defined.get(suite.routes.function)):
+            continue
+        envs = where[suite.name]
+        if not envs:
+            spread = "; ".join(f"{f} in {', '.join(defined[f])}" for f in
+                               sorted(suite_functions(suite)))
+            out.notes.append(f"{suite.path}: no environment defines all of its functions "
+                             f"({spread}): `smoke run ENV` refuses it in every environment")
+        parts = [f"{len(suite.checks)} check(s)"] if suite.checks or not suite.routes else []
+        if suite.routes is not None:
+            made = generated.get(suite.name)
+            parts.append(f"routes from {suite.routes.source}"
+                         + (f": {', '.join(made)}" if made else ""))
+        summary = "; ".join(parts)
+        out.ok.append(f"OK   {suite.path} ({summary}) in {', '.join(envs) or 'no environment'}")
+
+
+def _local_environment(
+    config: Config, name: str, env: Environment, out: Validation,
+    local_catalog: Callable[[Config, Environment], Any],
+) -> None:
+    from smoke.local.template import NotSupportedLocally
+
+    try:
+        catalog = local_catalog(config, env)
+    except SmokeError as exc:
+        out.problems.append(exc)
+        return
+    failed = False
+    for logical, error in catalog.refused.items():
+        if isinstance(error, NotSupportedLocally):
+            out.notes.append(f"{logical} does not run locally (its checks are errors): "
+                             f"{error.message}")
+        else:
+            out.problems.append(error)  # a mistake: file, line and what to write
+            failed = True
+    if not failed:
+        where = f" ({env.template})" if env.template else ""
+        out.ok.append(f"OK   environment {name}{where}: "
+                      f"{len(catalog.definitions)} local function(s)")
+
+
+def _unmapped(config: Config, function: str, what: str, location: Any) -> ConfigError:
+    from smoke.suggest import valid_values
+
+    known = sorted({f for e in config.environments.values() for f in environment_functions(e)})
+    return ConfigError(
+        f"{'check ' + repr(what) if what != 'routes:' else '`routes:`'} uses function "
+        f"{function!r}, which no environment of {config.path} defines",
+        location,
+        quote_lines(location.file, location.line, location.end_line),
+        hint=valid_values(function, known, "functions"),
+    )
