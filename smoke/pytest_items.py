@@ -85,6 +85,7 @@ class SuiteFile(pytest.File):
         except SmokeError as exc:  # a source of routes AWS or the function could not give
             raise self.CollectError(str(exc)) from None
         state.redactor.add(*suite.secrets)
+        state.notes.extend(suite.notes)
         state.suite_functions[self.path.resolve()] = suite_functions(suite)
         yield SuiteNode.from_parent(self, name=suite.name, suite=suite)
 
@@ -279,8 +280,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> Sequence[str]:
-    dropped = state_of(config).scans_deselected
-    if not dropped:
-        return []
-    return [f"smoke: {dropped} log-scan item(s) deselected with all of their function's checks "
-            "(-k and -m select checks; a function's log scan follows its checks)"]
+    state = state_of(config)
+    lines = [f"smoke: note: {note}" for note in dict.fromkeys(state.notes)]
+    if state.scans_deselected:
+        lines.append(f"smoke: {state.scans_deselected} log-scan item(s) deselected with all of "
+                     "their function's checks (-k and -m select checks; a function's log scan "
+                     "follows its checks)")
+    return lines

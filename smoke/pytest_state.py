@@ -40,6 +40,7 @@ class PluginState:
     logical: list[str] = field(default_factory=list)  # their functions
     suite_functions: dict[Path, set[str]] = field(default_factory=dict)  # per suite file
     scans_deselected: int = 0  # log-scan items deselected with all of their checks
+    notes: list[str] = field(default_factory=list)  # what generating routes had to say
     _session: SmokeSession | None = None
 
     @property

@@ -84,6 +84,13 @@ def _expand(
         found = _template(env, function, spec)
     elif spec.source == "api":
         from smoke.discovery import discover
+
+        if env.is_local:
+            raise _error(
+                spec, f"`routes: {{from: api}}` reads the deployed API Gateway; environment "
+                f"{env.name!r} is local and has none",
+                "Use `from: template` (the template's API events) or `from: openapi` here.",
+            )
         from smoke.routes.deployed import api_routes
 
         found = api_routes(env, function, lambda: discover(env, [spec.function])[spec.function])

@@ -199,6 +199,9 @@ def test_function_must_be_defined_and_raw_is_refused(write: Write, project: Path
     write("suites/items.yaml", "suite: items\nfunction: items\n")
     with pytest.raises(ConfigError, match="neither `checks:` nor `routes:`"):
         plan_of(project)
+    write("suites/items.yaml", "suite: items\nfunction: items\nroutes: {from: api}\n")
+    with pytest.raises(ConfigError, match="environment 'local' is local and has none"):
+        plan_of(project)
     write("suites/items.yaml", "suite: items\nfunction: items\nroutes: {from: template, path: /x}\n")
     with pytest.raises(ConfigError, match="takes no `path:`"):
         plan_of(project)
