@@ -258,9 +258,10 @@ class Runner:
         base = Path(config.path).resolve().parent
         log_dir = Path(opts.log_dir) if opts.log_dir else base / "reports" / "logs"
         try:
-            conn = connect(config, env, [c.function for c in plan.checks], stack,
-                           log_dir=log_dir, http_timeout_s=opts.http_timeout_s,
-                           redact=self.redactor.final)
+            with _builds_stopped_by(self.stop, env.is_local):
+                conn = connect(config, env, [c.function for c in plan.checks], stack,
+                               log_dir=log_dir, http_timeout_s=opts.http_timeout_s,
+                               redact=self.redactor.final)
         except SmokeError as exc:
             self.emit(RunStarted(env.name, plan.checks, started, {}, meta))
             results = self._not_run(plan.checks, f"not run: the run could not start: {exc}")
@@ -306,6 +307,15 @@ class Runner:
         return self._finish(env.name, results, scan, started, code, message, functions,
                             interrupted)
 
+
+
+def _builds_stopped_by(stop: threading.Event, local: bool) -> contextlib.AbstractContextManager[None]:
+    """A local run's builds (pip) stop with the run (SIGINT/SIGTERM)."""
+    if not local:
+        return contextlib.nullcontext()
+    from smoke.local.build import stopped_by
+
+    return stopped_by(stop)
 
 
 @dataclass

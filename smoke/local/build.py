@@ -141,20 +141,52 @@ class _Deadline:
         return max(1.0, self.end - time.monotonic())
 
 
-def _run(command: list[str], cwd: Path, deadline: _Deadline, what: str) -> tuple[int, str]:
+_STOPS: list[threading.Event] = []
+
+
+@contextlib.contextmanager
+def stopped_by(event: threading.Event) -> Iterator[None]:
+    """Builds started inside stop (their pip is killed) once ``event`` is set (a run's
+    SIGINT/SIGTERM): nothing half-built is left, and no other build starts."""
+    _STOPS.append(event)
     try:
-        done = subprocess.run(
-            command, cwd=cwd, env=_pip_env(), stdin=subprocess.DEVNULL, capture_output=True,
-            text=True, check=False, timeout=deadline.left(),
+        yield
+    finally:
+        _STOPS.remove(event)
+
+
+def _stopped() -> bool:
+    return any(event.is_set() for event in _STOPS)
+
+
+def _run(command: list[str], cwd: Path, deadline: _Deadline, what: str) -> tuple[int, str]:
+    if _stopped():
+        raise BuildError(f"{what}: not built, the run was interrupted")
+    try:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=_pip_env(), stdin=subprocess.DEVNULL, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    except subprocess.TimeoutExpired:
-        raise BuildError(
-            f"{what}: pip took more than {deadline.seconds:g}s (could it reach the package "
-            "index?); the build was stopped"
-        ) from None
     except OSError as exc:
         raise BuildError(f"{what}: cannot run pip ({command[0]}): {exc.strerror}") from None
-    return done.returncode, (done.stdout or "") + (done.stderr or "")
+    with process:
+        while True:
+            try:
+                output, _ = process.communicate(timeout=min(0.25, deadline.left()))
+                return process.returncode, output or ""
+            except subprocess.TimeoutExpired:
+                if _stopped():
+                    process.kill()
+                    raise BuildError(f"{what}: the build was interrupted") from None
+                if time.monotonic() >= deadline.end:
+                    process.kill()
+                    raise BuildError(
+                        f"{what}: pip took more than {deadline.seconds:g}s (could it reach the "
+                        "package index?); the build was stopped"
+                    ) from None
+            except BaseException:
+                process.kill()
+                raise
 
 
 def last_lines(output: str, count: int = _LAST_LINES) -> str:

@@ -103,9 +103,11 @@ def setup(definition: FunctionDefinition, configured: Mapping[str, str]) -> Read
         [d for d in artifact.import_dirs() if d not in built],
         python=(interpreter.full_version, interpreter.executable),
     )  # fmt: skip
-    version_note = [w for w in info["warnings"] if w.startswith("the function declares")]
-    if warnings:  # the loud "NO PYTHON FOUND" says it better than the ABI check's line
-        info["warnings"] = [w for w in info["warnings"] if w not in version_note]
+    # the loud "NO PYTHON FOUND" and the architecture line above say it better than the
+    # ABI check's own lines
+    said: list[str] = [] if runs_declared else ["the function declares"]
+    said += ["the function's architecture is"] if arch_warnings else []
+    info["warnings"] = [w for w in info["warnings"] if not any(w.startswith(x) for x in said)]
     info["warnings"] = [*definition.warnings, *warnings, *artifact.warnings, *info["warnings"]]
     info["interpreter"] = interpreter.source
     info["builds"] = artifact.builds

@@ -220,7 +220,10 @@ class FunctionReader:
             warnings=tuple(dict.fromkeys(self.warnings)),
             tags=self.tags(),
             build_method=_text(metadata.get("BuildMethod")),
-            bundled=metadata.get("aws:asset:is-bundled") in (True, "true", "True"),
+            bundled=any(  # CDK bundled it; SAM's own flag not to build it
+                metadata.get(key) in (True, "true", "True")
+                for key in ("aws:asset:is-bundled", "SkipBuild")
+            ),
             layer_build_methods=dict(self.layer_build_methods),
         )
 

@@ -284,3 +284,87 @@ def test_an_interpreter_mismatch_is_labelled_not_a_broken_artifact(tmp_path: Pat
     assert loud in done.stdout  # the console
     assert loud in report["functions"]["api"]["local_runtime"]["warnings"][0]  # the JSON report
     assert loud in junit  # and the JUnit report
+
+
+def test_sigterm_during_a_build_stops_pip_and_leaves_nothing_half_built(tmp_path: Path) -> None:
+    """pip waits on a package index that never answers; SIGTERM ends the run at once."""
+    import os
+    import signal
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # connections complete in the backlog; nothing ever answers
+    index = f"http://127.0.0.1:{silent.getsockname()[1]}/simple"
+    write_files(tmp_path, {
+        "smoke.yaml": "environments:\n  local:\n    template: template.yaml\n"
+                      "    functions: {api: {resource: Api}, other: {resource: Api}}\n",
+        "suites/s.yaml": SUITE,
+        "template.yaml": f"""
+            Resources:
+              Api:
+                Type: AWS::Serverless::Function
+                Properties: {{CodeUri: api/, Handler: app.handler, Runtime: {HERE}}}
+        """,
+        "api/app.py": "def handler(event, context):\n    return {}\n",
+        "api/requirements.txt": f"--index-url {index}\nsome-package==1.0\n",
+    })  # fmt: skip
+    cache = tmp_path / "cache"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "smoke", "run", "local", "--json", "out/", "--junit", "out/"],
+        cwd=tmp_path, env={**os.environ, "SMOKE_CACHE_DIR": str(cache), "PIP_NO_INDEX": ""},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not list((cache / "builds").glob(".*-*")) and time.monotonic() < deadline:
+            time.sleep(0.1)  # the build directory exists: pip is running
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGTERM)
+        stopped = time.monotonic()
+        _, err = proc.communicate(timeout=30)
+        took = time.monotonic() - stopped
+    finally:
+        proc.kill()
+        silent.close()
+    assert proc.returncode == 143, err
+    assert took < 10, took
+    report = json.loads((tmp_path / "out" / "smoke-local.json").read_text())
+    assert {c["outcome"] for c in report["checks"]} == {"not_run"}
+    assert [p.name for p in (cache / "builds").iterdir() if not p.name.endswith(".lock")] == []
+
+
+def test_a_terminal_sees_a_live_line_while_building() -> None:
+    import io
+    import time
+
+    from smoke.local.build import _Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    stream = Terminal()
+    with _Progress(stream, "function Api", "requirements.txt for python3.12 x86_64"):
+        time.sleep(0.7)
+    text = stream.getvalue()
+    assert text.startswith("smoke: building function Api: requirements.txt for python3.12")
+    assert "\rsmoke: building function Api" in text  # redrawn in place with the time
+    assert text.endswith("\n") and "smoke: built function Api" in text.splitlines()[-1]
+
+
+@pytest.mark.slow
+def test_a_pure_python_sdist_is_built_into_a_wheel_and_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """docopt 0.6.2 is published only as an sdist: no wheel for any platform exists, as
+    with many small packages; aws-lambda-builders builds it, and so does smoke (PyPI,
+    cached in ~/.cache/smoke-tests/)."""
+    monkeypatch.setenv("SMOKE_CACHE_DIR", str(Path.home() / ".cache" / "smoke-tests" / "local-build"))
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("docopt==0.6.2\n")
+    target = Target("3.12", "x86_64")  # smoke's pip, --python-version 3.12
+    built = installed_requirements(requirements, target, "function Cli")
+    assert (built / "docopt.py").is_file()
+    assert list(built.glob("docopt-0.6.2.dist-info"))
