@@ -245,6 +245,10 @@ class LocalRuntime:
         aws = function_aws_environment(env)
         region = aws.region
         catalog = local_catalog(env, base_dir=base_dir, region=region)
+        if env.python:
+            from smoke.local.interpreters import check_configured
+
+            check_configured(env.python)
         self._by_name: dict[str, LocalFunction] = {}
         self.functions: dict[str, FunctionRef] = {}
         self.runtime_info: dict[str, dict[str, Any]] = {}

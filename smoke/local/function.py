@@ -66,7 +66,6 @@ class LocalFunction:
         self.task_root = ready.task_root
         self.import_dirs = ready.import_dirs
         self.runtime_dir = ready.runtime_dir
-        self.unavailable = ready.unavailable  # why it cannot run (a failed build), if so
         self.foreign = ready.foreign  # compiled modules its interpreter cannot import
         self.python_version = ready.python_version
         self.runtime_info: dict[str, Any] = ready.runtime_info

@@ -140,6 +140,13 @@ def find(version: str, configured: Mapping[str, str] | None = None) -> Interpret
     return None
 
 
+def check_configured(configured: Mapping[str, str]) -> None:
+    """Every ``python:`` entry of smoke.yaml runs, as the version it is given for: a
+    mistake there is the user's (``ConfigError``, exit 2), not one function's refusal."""
+    for key in configured:
+        find(normalise_version(key), configured)
+
+
 def runtime_dir_for(interpreter: Interpreter) -> Path:
     """What Lambda's runtime adds beside the standard library (awslambdaric, boto3), for
     ``interpreter``: smoke's own environment for smoke's Python, else installed with pip

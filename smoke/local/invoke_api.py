@@ -162,9 +162,6 @@ class _Handler(BaseHTTPRequestHandler):
                 f"Unsupported invocation type {invocation_type!r}: RequestResponse, Event or DryRun",
             )
             return
-        if function.unavailable:  # e.g. its build failed: its checks are errors, with the reason
-            self._error(400, "FunctionNotBuiltException", function.unavailable)
-            return
         outcome, log_text = function.invoke(
             payload or b"{}", client_context=client_context, invoked_arn=invoked_arn
         )

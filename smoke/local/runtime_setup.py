@@ -3,8 +3,9 @@
 The function runs on the Python its ``Runtime`` declares when one is installed
 (``smoke.local.interpreters``); otherwise on smoke's own Python, which is said loudly (a
 warning in the console and both reports). Its requirements and layers are built for the
-declared version (``smoke.local.artifacts``). A build that fails leaves the function
-*unavailable*: its checks are errors naming the reason; the other functions run.
+declared version (``smoke.local.artifacts``). A build that fails raises a
+``BuildError`` that refuses the function alone: its checks are errors naming the
+reason; the other functions run.
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from smoke.local import abi, interpreters
-from smoke.local.artifacts import Artifact, prepare
-from smoke.local.build import BuildError, Target
+from smoke.local.artifacts import prepare
+from smoke.local.build import Target
 from smoke.local.interpreters import Interpreter
-from smoke.local.packages import unpacked
 from smoke.local.template import FunctionDefinition
 
 if TYPE_CHECKING:
@@ -39,7 +39,6 @@ class Ready:
     python_version: str  # the version Lambda runs it on ("3.12"): declared, else the interpreter's
     runtime_info: dict[str, Any]
     foreign: dict[str, Path] = field(default_factory=dict)
-    unavailable: str | None = None
 
 
 def _not_found(definition: FunctionDefinition, version: str, mine: Interpreter) -> str:
@@ -89,14 +88,8 @@ def setup(definition: FunctionDefinition, configured: Mapping[str, str]) -> Read
         version, architecture,
         interpreter.executable if runs_declared and interpreter.has_pip else None,
     )  # fmt: skip
-    unavailable = None
-    runtime_dir = Path()
-    try:
-        artifact = prepare(definition, target, version)
-        runtime_dir = interpreters.runtime_dir_for(interpreter)
-    except BuildError as exc:
-        unavailable = exc.message
-        artifact = Artifact(task_root=unpacked(definition.code))
+    artifact = prepare(definition, target, version)  # BuildError: this function alone
+    runtime_dir = interpreters.runtime_dir_for(interpreter)
     built = {Path(b["directory"]) for b in artifact.builds}
     info = abi.check(
         definition.runtime, definition.architecture,
@@ -111,8 +104,6 @@ def setup(definition: FunctionDefinition, configured: Mapping[str, str]) -> Read
     info["warnings"] = [*definition.warnings, *warnings, *artifact.warnings, *info["warnings"]]
     info["interpreter"] = interpreter.source
     info["builds"] = artifact.builds
-    if unavailable:
-        info["unavailable"] = unavailable
     foreign = {} if runs_declared else abi.foreign_extensions(artifact.import_dirs(), interpreter.version)
     return Ready(
         interpreter=interpreter,
@@ -122,7 +113,6 @@ def setup(definition: FunctionDefinition, configured: Mapping[str, str]) -> Read
         python_version=version,
         runtime_info=info,
         foreign=foreign,
-        unavailable=unavailable,
     )
 
 

@@ -122,7 +122,6 @@ def function_entry(ref: FunctionRef, local: Any = None) -> dict[str, Any]:
             "python_executable": local.get("python_executable"),
             "interpreter": local.get("interpreter"),
             "builds": [dict(b) for b in local.get("builds", ())],
-            "unavailable": local.get("unavailable"),
         }
     return entry
 
