@@ -277,6 +277,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     checks = [i for i in items if isinstance(i, CheckItem)]
     state.check_nodeids = [i.nodeid for i in checks]
     state.logical = sorted({i.check.function for i in checks})
+    if state.shared is not None:  # the report accounts for every one, run or not
+        state.shared.write_planned(state.worker, [i.check for i in checks])
 
 
 def pytest_report_collectionfinish(config: pytest.Config) -> Sequence[str]:

@@ -206,19 +206,28 @@ class SmokeSession:
 
 def write_reports(
     json_path: Path | None, html_path: Path | None, shared: SharedDir, env: Environment,
-    config: Config, redactor: Redactor,
+    config: Config, redactor: Redactor, *, interrupted: str | None = None,
 ) -> None:
     """One JSON and one HTML report for the whole run, from every process's results
-    (the controller)."""
+    (the controller). Every check of the final item list is in it: one that did not run
+    (pytest interrupted, ``-x``) is ``not_run``, never missing; ``interrupted`` ("SIGINT")
+    sets the report's exit code (130) and says so."""
     from smoke.reporters.html import HtmlReporter
     from smoke.reporters.json_report import JsonReporter
     from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted, ScanFinished
     from smoke.runner import attach_findings, exit_code_for, run_meta
+    from smoke.signals import SIGNAL_EXIT
     from smoke.suites import load_suite
 
     infos = shared.infos()
     scan = shared.scan()
     results = shared.results()
+    ran = {r.check.id for r in results}
+    why = ("not run: the pytest session was interrupted" if interrupted
+           else "not run: pytest stopped before it (-x, --maxfail, a crash)")
+    results += [CheckResult(c, Outcome.NOT_RUN, error=why)
+                for c in shared.planned() if c.id not in ran]
+    results.sort(key=lambda r: (r.check.location.file, r.check.location.line))
     for file in sorted({r.check.location.file for r in results}):
         with contextlib.suppress(SmokeError):
             redactor.add(*load_suite(file).secrets)
@@ -239,7 +248,8 @@ def write_reports(
         *(CheckFinished(result) for result in results),
         *([ScanFinished(scan)] if scan is not None else []),
         RunFinished(env.name, tuple(results), scan, started, time.time(),
-                    exit_code_for(results, scan)),
+                    SIGNAL_EXIT.get(interrupted, 130) if interrupted
+                    else exit_code_for(results, scan), interrupted),
     ]
     for reporter in reporters:
         reporter.start()

@@ -4,6 +4,7 @@ The controller creates it (``tempfile.mkdtemp``: only this user can read it) and
 to every worker through ``workerinput``; a serial run is its own controller. Layout::
 
     info-<worker>.pickle    what a process prepared: functions, local log dir, start time
+    planned-<worker>.pickle the checks of a process's final item list
     results/<key>.pickle    the CheckResult of every check that ran
     done/<key>              every check item that finished, however it ended
     failed/<key>            every failed report (-x, --maxfail: the run is stopping)
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smoke.model import CheckResult, FunctionRef, ScanResult
+from smoke.model import Check, CheckResult, FunctionRef, ScanResult
 
 _POLL_S = 0.05
 
@@ -78,6 +79,17 @@ class SharedDir:
 
     def infos(self) -> list[ProcessInfo]:
         return [self._read(p) for p in sorted(self.path.glob("info-*.pickle"))]
+
+    def write_planned(self, worker: str, checks: list[Check]) -> None:
+        """The checks of a process's final item list (what the report must account for)."""
+        self._write(self.path / f"planned-{worker}.pickle", checks)
+
+    def planned(self) -> list[Check]:
+        found: dict[str, Check] = {}
+        for path in sorted(self.path.glob("planned-*.pickle")):
+            for check in self._read(path):
+                found.setdefault(check.id, check)
+        return list(found.values())
 
     def write_result(self, result: CheckResult) -> None:
         self._write(self.path / "results" / f"{key_of(result.check.id)}.pickle", result)

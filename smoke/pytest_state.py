@@ -24,6 +24,7 @@ from smoke.redact import Redactor
 SKIP_REASON = "pass --smoke-env ENV to run smoke checks"
 DEFAULT_SUITES = ("suites/*.yaml", "suites/*.yml")
 SHARED_DIR_KEY = "smoke_shared_dir"
+REPORT_NOT_WRITTEN = 3  # the exit code of `smoke run` when a report cannot be written
 
 
 @dataclass
@@ -205,7 +206,7 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         state.shared.mark_done(item.nodeid)
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = state_of(session.config)
     state.close()
     if not state.is_controller or state.shared is None:
@@ -219,11 +220,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
             if state.env.scans_logs and not state.settings.log_scan:
                 state.shared.write_scan(ScanResult(skipped=True))
             try:
+                interrupted = "SIGINT" if exitstatus == pytest.ExitCode.INTERRUPTED else None
                 write_reports(json_path, html_path, state.shared, state.env, state.config,
-                              state.redactor)
+                              state.redactor, interrupted=interrupted)
             except (OSError, SmokeError) as exc:
                 reporter = session.config.pluginmanager.get_plugin("terminalreporter")
                 if reporter is not None:
                     reporter.write_line(f"smoke: could not write a report: {exc}", red=True)
+                # as `smoke run`: a run whose report could not be written is not a clean run
+                session.exitstatus = REPORT_NOT_WRITTEN
     finally:
         state.shared.remove()
