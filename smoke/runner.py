@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from smoke.errors import HarnessError, SmokeError
 from smoke.model import (
@@ -45,9 +45,11 @@ from smoke.signals import SIGNAL_EXIT, Signals
 
 if TYPE_CHECKING:
     from smoke.logscan import LogSource
+    from smoke.logscan.budget import ScanBudget
     from smoke.plan import Plan
     from smoke.transports import Transport
 
+T = TypeVar("T")
 DEFAULT_LOG_WAIT_S = 10.0
 CLOCK_SKEW_S = 5.0  # the log window starts this long before the run (CloudWatch)
 
@@ -156,6 +158,10 @@ class Runner:
         self._stack = contextlib.ExitStack()  # what connect() opened; closed after the reports
         self.notes: tuple[str, ...] = ()
         self._started = False
+        self._scanning = False  # a hard interrupt now leaves a scan that did not finish
+        from smoke.reporters import RunRecord
+
+        self._record = RunRecord()  # what the handlers were told, for a hard interrupt
 
     @property
     def started(self) -> bool:
@@ -165,6 +171,7 @@ class Runner:
     def emit(self, event: RunEvent) -> None:
         if isinstance(event, RunStarted):
             self._started = True
+        self._record.record(event)
         with self._lock:
             for handler in self.handlers:
                 handler.handle_event(event)
@@ -180,6 +187,11 @@ class Runner:
         try:
             with self._signals.installed(self.options.handle_signals):
                 return self._run()
+        except KeyboardInterrupt:  # a third signal, or Ctrl-C without our handlers
+            outcome = self._cut_short()
+            if outcome is None:
+                raise
+            return outcome
         finally:
             try:
                 problems = self._shutdown_handlers()
@@ -187,6 +199,26 @@ class Runner:
                 self._stack.close()
             if problems:
                 raise HarnessError("; ".join(problems))
+
+    def _cut_short(self) -> RunOutcome | None:
+        """Finish a run that a hard interrupt cut short: the reports still get every
+        check (the rest not run), the scan that was under way as one that did not
+        finish, the signal's exit code and ``interrupted``."""
+        record = self._record
+        if record.started is None or record.finished is not None:
+            return None
+        received = self._signals.received or "SIGINT"
+        code = SIGNAL_EXIT.get(received, 130)
+        scan = record.scan
+        if scan is None and self._scanning:
+            scan = ScanResult(errors=("the log scan was interrupted before it finished",))
+            self.emit(ScanFinished(scan))
+        results = tuple(record.results())
+        started = record.started
+        self.emit(RunFinished(started.environment, results, scan, started.started_at,
+                              time.time(), code, received))
+        return RunOutcome(code, results, scan, received, f"interrupted ({received})",
+                          dict(started.functions))
 
     def _shutdown_handlers(self) -> list[str]:
         """Shut every handler down; a report that could not be written is never silent."""
@@ -261,7 +293,7 @@ class Runner:
             with _builds_stopped_by(self.stop, env.is_local):
                 conn = connect(config, env, [c.function for c in plan.checks], stack,
                                log_dir=log_dir, http_timeout_s=opts.http_timeout_s,
-                               redact=self.redactor.final)
+                               redact=self.redactor.final, stop=self.stop)
         except SmokeError as exc:
             self.emit(RunStarted(env.name, plan.checks, started, {}, meta))
             results = self._not_run(plan.checks, f"not run: the run could not start: {exc}")
@@ -287,13 +319,19 @@ class Runner:
             if not opts.log_scan or conn.log_source is None:
                 scan = ScanResult(skipped=True)
             elif not aborted and not self.stop.is_set():
+                from smoke.logscan.budget import ScanBudget
+
                 over_http = env.via == "http"
+                # the whole scan, waits included, ends at its deadline or at a signal
+                budget = ScanBudget.for_wait(opts.log_wait_s, self.stop)
+                self._scanning = True
                 if over_http:  # no Lambda request ids to wait for: give ingestion its time
-                    self.stop.wait(opts.log_wait_s)
+                    budget.wait(opts.log_wait_s)
                 scan = scan_run(env, scan_refs(functions, results), conn.log_source(),
                                 started=started, request_ids=request_ids_of(results),
                                 wait_s=0 if over_http else opts.log_wait_s,
-                                all_streams=over_http)
+                                all_streams=over_http, budget=budget)
+                self._scanning = False
                 results = attach_findings(results, scan)
             if scan is not None:
                 self.emit(ScanFinished(scan))
@@ -333,9 +371,11 @@ class Connection:
 def connect(
     config: Config, env: Environment, logical: Sequence[str], stack: contextlib.ExitStack,
     *, log_dir: Path, http_timeout_s: float = 10.0, redact: Callable[[str], str] | None = None,
+    stop: threading.Event | None = None,
 ) -> Connection:
     """Discovery (or the local runtime) once, before any check; everything opened is
-    closed by ``stack``. Shared by ``smoke run`` and the pytest plugin."""
+    closed by ``stack``. Shared by ``smoke run`` and the pytest plugin. ``stop`` (a
+    signal) ends a slow discovery at once: ``DiscoveryInterrupted``."""
     if env.via == "http":
         from smoke.transports.http import HttpTransport
 
@@ -350,7 +390,7 @@ def connect(
         from smoke.discovery import discover
         from smoke.logscan.cloudwatch import CloudWatchSource
 
-        found = discover(env, sorted(set(logical)))
+        found = interruptible(lambda: discover(env, sorted(set(logical))), stop, "discovery")
         return Connection(http, dict(found), lambda: CloudWatchSource(env))
     from smoke.transports.invoke import InvokeTransport
 
@@ -376,7 +416,7 @@ def connect(
     from smoke.discovery import discover
     from smoke.logscan.cloudwatch import CloudWatchSource
 
-    functions = discover(env, sorted(set(logical)))
+    functions = interruptible(lambda: discover(env, sorted(set(logical))), stop, "discovery")
     transport = InvokeTransport(env)
     stack.callback(transport.close)
     if not env.scans_logs:  # log_scan: false in smoke.yaml
@@ -384,9 +424,41 @@ def connect(
     return Connection(transport, dict(functions), lambda: CloudWatchSource(env))
 
 
+class DiscoveryInterrupted(HarnessError):
+    """A signal came while a slow AWS call was still finding the functions."""
+
+
+def interruptible(call: Callable[[], T], stop: threading.Event | None, what: str) -> T:
+    """``call()`` in a worker thread, given up at once when ``stop`` is set (a signal):
+    a slow AWS call must not hold an interrupted run past its grace period. The thread
+    is a daemon; the process exits without waiting for it."""
+    if stop is None or threading.current_thread() is not threading.main_thread():
+        return call()
+    done = threading.Event()
+    outcome: list[Any] = []
+
+    def work() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append((False, exc))
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name=f"smoke-{what}", daemon=True).start()
+    while not done.wait(0.05):
+        if stop.is_set():
+            raise DiscoveryInterrupted(f"interrupted during {what}")
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
 def scan_run(
     env: Environment, functions: Sequence[FunctionRef], source: LogSource, *,
     started: float, request_ids: Mapping[str, str], wait_s: float, all_streams: bool = False,
+    budget: ScanBudget | None = None,
 ) -> ScanResult:
     """The log scan after a run's checks; never raises: a scan that could not run says so."""
     from smoke.logscan.rules import DEFAULT_RULES
@@ -396,7 +468,7 @@ def scan_run(
         scan = scan_logs(
             functions, source, start_ms=int(started * 1000), end_ms=None,
             clock_skew_ms=clock_skew_ms(env), rules=(*DEFAULT_RULES, *env.log_rules),
-            request_ids=request_ids, wait_s=wait_s, all_streams=all_streams,
+            request_ids=request_ids, wait_s=wait_s, all_streams=all_streams, budget=budget,
         )
         return without_excluded(scan, getattr(source, "excluded", dict)())
     except SmokeError as exc:

@@ -114,8 +114,11 @@ class CloudWatchSource:
             token = next_token
 
     def _call(self, log_group: str, params: dict[str, Any]) -> dict[str, Any]:
+        from smoke.logscan import budget
+
         attempt = 0
         while True:
+            budget.check(f"log group {log_group}")  # endless pages, a stop: never a hang
             self._bucket.acquire()
             with self._lock:
                 self._calls += 1
@@ -126,7 +129,7 @@ class CloudWatchSource:
                 attempt += 1
                 if code in THROTTLE_CODES and attempt < self.max_attempts:
                     delay = min(10.0, self.base_delay_s * (2 ** (attempt - 1)))
-                    time.sleep(random.uniform(delay / 2, delay))
+                    budget.wait(random.uniform(delay / 2, delay))
                     continue
                 raise self._error(exc, code, log_group) from exc
 

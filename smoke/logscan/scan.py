@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 
 from smoke.errors import HarnessError, LogGroupMissing
 from smoke.logscan import LogEvent, LogSource
+from smoke.logscan.budget import ScanBudget, ScanInterrupted, ScanOverdue, installed
 from smoke.logscan.rules import DEFAULT_RULES, filter_pattern, match_line
 from smoke.logtail import classify
 from smoke.model import Environment, Finding, FunctionRef, LogRule, ScanResult
@@ -156,6 +157,7 @@ def scan_logs(
     poll_interval_s: float = 2.0,
     all_streams: bool = False,
     missing_ok: bool = False,
+    budget: ScanBudget | None = None,
 ) -> ScanResult:
     """Scan the log groups of ``functions``; ``request_ids`` maps request id -> check id.
 
@@ -163,8 +165,32 @@ def scan_logs(
     ``[7]`` for version 7, every stream for an alias), unless ``all_streams``: a scan on
     its own (``smoke scan``) cannot know which version served the traffic. With
     ``missing_ok`` a log group that does not exist is a note (the function never logged),
-    not a scan that could not run.
+    not a scan that could not run. ``budget`` ends the scan at its deadline or when the run
+    stops (a stop raises ``ScanInterrupted``); by default it follows ``wait_s``.
     """
+    budget = budget or ScanBudget.for_wait(wait_s)
+    with installed(budget):
+        return _scan_logs(functions, source, start_ms=start_ms, end_ms=end_ms, rules=rules,
+                          request_ids=request_ids, wait_s=wait_s, clock_skew_ms=clock_skew_ms,
+                          poll_interval_s=poll_interval_s, all_streams=all_streams,
+                          missing_ok=missing_ok, budget=budget)
+
+
+def _scan_logs(
+    functions: Sequence[FunctionRef],
+    source: LogSource,
+    *,
+    start_ms: int,
+    end_ms: int | None,
+    rules: Sequence[LogRule],
+    request_ids: Mapping[str, str],
+    wait_s: float,
+    clock_skew_ms: int,
+    poll_interval_s: float,
+    all_streams: bool,
+    missing_ok: bool,
+    budget: ScanBudget,
+) -> ScanResult:
     calls_before = source.api_calls
     groups = _groups(functions, all_streams)
     pattern = filter_pattern(rules, MARKER_TERMS if request_ids else ()) or None
@@ -175,6 +201,7 @@ def scan_logs(
     absent: dict[str, str] = {}  # missing_ok: groups that do not exist (yet)
     deadline = time.monotonic() + max(0.0, wait_s)
     read_to: dict[str, int] = {}
+    overdue = False
     while True:
         hi = end_ms + clock_skew_ms if end_ms is not None else int(time.time() * 1000)
         for group in groups:
@@ -186,11 +213,17 @@ def scan_logs(
                 # started, which may be before the window: no server-side stream prefix;
                 # the version is checked here, on every returned event.
                 for event in source.events(group.name, frm, hi, pattern, None):
+                    budget.check(f"{group.function} ({group.name})")
                     key = (event.log_stream, event.timestamp_ms, event.message)
                     if key in seen[group.name] or not _wanted_stream(event, group.stream_tags):
                         continue
                     seen[group.name].add(key)
                     events[group.name].append(event)
+            except ScanInterrupted:
+                raise
+            except ScanOverdue as exc:
+                errors[group.name] = exc.message
+                overdue = True
             except LogGroupMissing as exc:
                 if not missing_ok:
                     errors[group.name] = f"{group.function} ({group.name}): {exc.message}"
@@ -207,9 +240,10 @@ def scan_logs(
             reports |= attributor.reports
         findings = collapse(findings)
         missing = set(request_ids) - reports
-        if not missing or time.monotonic() + poll_interval_s > deadline:
+        if not missing or overdue or time.monotonic() + poll_interval_s > deadline:
             break
-        time.sleep(poll_interval_s)
+        if budget.wait(poll_interval_s):
+            raise ScanInterrupted("the log scan was interrupted while waiting for the logs")
     notes: tuple[str, ...] = tuple(absent.values())
     wanted = set(request_ids)
     if wanted and missing == wanted and not errors:
