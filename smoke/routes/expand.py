@@ -52,11 +52,11 @@ def expand_suites(
     out = []
     for suite in suites:
         spec = suite.routes
-        if spec is not None and spec.function not in env.functions:
+        if spec is not None and spec.function not in _defined(env):
             raise _error(
                 spec, f"`routes:` uses function {spec.function!r}, which environment "
                 f"{env.name!r} does not define",
-                valid_values(spec.function, list(env.functions), "functions")
+                valid_values(spec.function, _defined(env), "functions")
                 + f" (under `environments: {env.name}: functions:` in {config.path})",
             )
         if spec is None:
@@ -70,6 +70,15 @@ def expand_suites(
     return out
 
 
+def _defined(env: Environment) -> list[str]:
+    """The logical functions of ``env`` (a template-only environment: the template's)."""
+    if env.functions or env.template is None:
+        return list(env.functions)
+    from smoke.local import template_function_names
+
+    return template_function_names(env)
+
+
 def _describe(spec: RoutesSpec) -> str:
     if spec.source == "openapi":
         return f"the OpenAPI document at GET {spec.path}" if spec.path else str(spec.file)
@@ -79,7 +88,7 @@ def _describe(spec: RoutesSpec) -> str:
 def _expand(
     config: Config, env: Environment, suite: Suite, spec: RoutesSpec, log_dir: Path | None
 ) -> Suite:
-    function = env.functions[spec.function]
+    function = env.functions.get(spec.function)  # None: a template-only environment
     if spec.source == "template":
         found = _template(env, function, spec)
     elif spec.source == "api":
@@ -93,6 +102,7 @@ def _expand(
             )
         from smoke.routes.deployed import api_routes
 
+        assert function is not None  # only a local environment defines none
         found = api_routes(env, function, lambda: discover(env, [spec.function])[spec.function])
     elif spec.file is not None:
         found = _openapi_file(spec)
@@ -115,26 +125,10 @@ def _prefix(value: str) -> str:
     return "/" + value.strip("/") if value.strip("/") else ""
 
 
-def _template(env: Environment, function: FunctionSpec, spec: RoutesSpec) -> Found:
-    if env.template is not None and function.handler is None:
-        from smoke.local.template import FUNCTION_TYPES, read_template
-        from smoke.routes.template import event_routes
-
-        template = read_template(Path(env.template))
-        logical_id = function.resource or function.logical
-        resource = template.resources.get(logical_id)
-        if not isinstance(resource, dict) or resource.get("Type") not in FUNCTION_TYPES:
-            functions = [k for k, v in template.resources.items()
-                         if isinstance(v, dict) and v.get("Type") in FUNCTION_TYPES]
-            raise _error(spec, f"the template {env.template} has no function {logical_id!r}",
-                         valid_values(logical_id, functions, "functions in the template"))
-        path, shown = env.template, _shown(env.template)
-        found = event_routes(
-            template.resources, logical_id,
-            lambda node, key: str(template.location(node, key)).replace(path, shown, 1),
-        )
-        return Found(tuple(found), f"the Api/HttpApi events of {logical_id} in {shown}")
-    if function.stack and function.resource:
+def _template(env: Environment, function: FunctionSpec | None, spec: RoutesSpec) -> Found:
+    if env.template is not None and (function is None or function.handler is None):
+        return _local_template(env, function, spec)
+    if function is not None and function.stack and function.resource:
         from smoke.routes.deployed import stack_template_routes
 
         return stack_template_routes(env, function)
@@ -146,6 +140,41 @@ def _template(env: Environment, function: FunctionSpec, spec: RoutesSpec) -> Fou
         "`resource:` (the deployed stack's template); otherwise use `from: openapi` or "
         "`from: api`.",
     )
+
+
+def _local_template(env: Environment, function: FunctionSpec | None, spec: RoutesSpec) -> Found:
+    """The function's events in the environment's template, read as the local runtime
+    reads it (parameters, conditions, nested stacks as ``Child/LogicalId``, cdk.out)."""
+    from smoke.local.intrinsics import Unresolvable
+    from smoke.local.stacks import load_templates
+    from smoke.local.template_values import all_functions
+    from smoke.routes.template import event_routes
+
+    assert env.template is not None
+    templates = load_templates(Path(env.template), region=env.region or "us-east-1",
+                               given=env.parameters, config_env=env.samconfig_env)
+    address = function.resource or function.logical if function is not None else spec.function
+    prefix, _, logical_id = address.rpartition("/")
+    loaded = next((t for t in templates if t.prefix == (f"{prefix}/" if prefix else "")
+                   and logical_id in t.functions()), None)
+    if loaded is None:
+        raise _error(spec, f"the template {_shown(env.template)} has no function {address!r}",
+                     valid_values(address, all_functions(templates), "functions in the template"))
+    template, evaluator = loaded.template, loaded.evaluator()
+    path, shown = str(template.path), _shown(str(template.path))
+
+    def evaluate(value: object) -> object:
+        try:
+            return evaluator.value(value)
+        except Unresolvable:
+            return None
+
+    found = event_routes(
+        template.resources, logical_id,
+        lambda node, key: str(template.location(node, key)).replace(path, shown, 1),
+        evaluate=evaluate, skip=lambda resource: loaded.condition(resource) is not None,
+    )
+    return Found(tuple(found), f"the Api/HttpApi events of {address} in {shown}")
 
 
 def _shown(path: str) -> str:

@@ -22,19 +22,27 @@ SAM_APIS = ("AWS::Serverless::Api", "AWS::Serverless::HttpApi")  # with a Defini
 Where = Callable[[Any, "str | None"], str]  # (node, key) -> "file:line" or a description
 
 
-def event_routes(resources: Mapping[str, Any], logical_id: str, where: Where) -> list[Route]:
-    """Every route of ``logical_id``: SAM events, else API resources that invoke it."""
+def event_routes(
+    resources: Mapping[str, Any], logical_id: str, where: Where, *,
+    evaluate: Callable[[Any], Any] | None = None, skip: Callable[[Any], bool] | None = None,
+) -> list[Route]:
+    """Every route of ``logical_id``: SAM events, and API resources that invoke it.
+
+    ``evaluate`` resolves an intrinsic in an event's ``Path``/``Method`` (None: it cannot);
+    ``skip`` says which API resources the stack does not create (a false ``Condition``)."""
     resource = resources.get(logical_id)
     properties = resource.get("Properties") if isinstance(resource, dict) else None
     events = properties.get("Events") if isinstance(properties, dict) else None
-    routes = list(_sam_events(events, where)) if isinstance(events, dict) else []
+    routes = list(_sam_events(events, where, evaluate)) if isinstance(events, dict) else []
     for name, other in resources.items():
-        if isinstance(other, dict) and name != logical_id:
+        if isinstance(other, dict) and name != logical_id and not (skip and skip(other)):
             routes.extend(_api_resource_routes(resources, name, other, logical_id, where))
     return routes
 
 
-def _sam_events(events: Mapping[str, Any], where: Where) -> Iterator[Route]:
+def _sam_events(
+    events: Mapping[str, Any], where: Where, evaluate: Callable[[Any], Any] | None
+) -> Iterator[Route]:
     for name, event in events.items():
         if not isinstance(event, dict) or event.get("Type") not in ("Api", "HttpApi"):
             continue
@@ -50,6 +58,9 @@ def _sam_events(events: Mapping[str, Any], where: Where) -> Iterator[Route]:
         else:
             event_kind = "apigw-rest"
         path, method = props.get("Path"), props.get("Method", ANY)
+        if evaluate is not None:  # e.g. Path: !Sub "/${Version}/items"
+            path = path if isinstance(path, str) else evaluate(path)
+            method = method if isinstance(method, str) else evaluate(method)
         if not isinstance(path, str) or not isinstance(method, str):
             continue  # an intrinsic function: not a route we can name
         yield Route(_method(method), path, at, event_kind)

@@ -263,3 +263,65 @@ def test_api_resources_that_invoke_the_function(
     assert sorted(checks) == ["GET /books", "GET /v1/loose", "GET /v1/{shelf}"]
     assert checks["GET /books"].source == "template.yaml:17 (Spec Body paths)"
     assert checks["GET /v1/{shelf}"].source == "template.yaml:28 (ShelfGet)"
+
+
+def test_the_template_is_read_as_the_local_runtime_reads_it(
+    write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parameters in a Path, a Method whose Condition is false, a nested stack's function
+    (Child/LogicalId), and a template-only environment (functions by logical id)."""
+    monkeypatch.chdir(tmp_path)
+    write("src/app.py", "def handler(event, context):\n    return {}\n")
+    write("template.yaml", """\
+        Transform: AWS::Serverless-2016-10-31
+        Parameters:
+          Version: {Type: String, Default: v2}
+          Legacy: {Type: String, Default: "no"}
+        Conditions:
+          WithLegacy: !Equals [!Ref Legacy, "yes"]
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+              Handler: app.handler
+              Runtime: python3.12
+              Events:
+                Items: {Type: Api, Properties: {Path: !Sub "/${Version}/items", Method: get}}
+          Rest: {Type: AWS::ApiGateway::RestApi}
+          Old: {Type: AWS::ApiGateway::Resource, Properties: {PathPart: old, ParentId: !GetAtt Rest.RootResourceId}}
+          OldGet:
+            Type: AWS::ApiGateway::Method
+            Condition: WithLegacy
+            Properties:
+              HttpMethod: GET
+              ResourceId: !Ref Old
+              Integration: {Uri: !Sub "arn:aws:apigateway:r:lambda:path/functions/${Fn.Arn}/invocations"}
+          Child:
+            Type: AWS::Serverless::Application
+            Properties: {Location: child.yaml}
+        """)
+    write("child.yaml", """\
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Inner:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: src
+              Handler: app.handler
+              Runtime: python3.12
+              Events:
+                Ping: {Type: HttpApi, Properties: {Path: /ping, Method: get}}
+        """)
+    config = write("smoke.yaml", "environments:\n  local:\n    template: template.yaml\n")
+    write("suites/fn.yaml", "suite: fn\nfunction: Fn\nroutes: {from: template}\n")
+    write("suites/inner.yaml", "suite: inner\nfunction: Child/Inner\nroutes: {from: template}\n")
+    assert sorted(c.id for c in plan_of(config).checks) == ["fn::GET /v2/items",
+                                                            "inner::GET /ping"]
+    write("smoke.yaml", "environments:\n  local:\n    template: template.yaml\n"
+          "    parameters: {Version: v3, Legacy: 'yes'}\n")
+    assert sorted(c.id for c in plan_of(config).checks) == [
+        "fn::GET /old", "fn::GET /v3/items", "inner::GET /ping"]
+    write("suites/fn.yaml", "suite: fn\nfunction: Fnn\nroutes: {from: template}\n")
+    with pytest.raises(ConfigError, match="did you mean 'Fn'"):
+        plan_of(config)
