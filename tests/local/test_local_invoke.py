@@ -52,7 +52,7 @@ def runtime(app_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     }
     os.environ["SMOKE_TEST_CALLER_ONLY"] = "leak"
     try:
-        with make_runtime(tmp, functions) as local:
+        with make_runtime(tmp, functions, credentials="none") as local:
             yield local
     finally:
         os.environ.pop("SMOKE_TEST_CALLER_ONLY", None)
@@ -190,7 +190,7 @@ def test_the_function_sees_lambdas_environment_not_the_callers(
     assert env["STAGE"] == "test"
     assert env["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:")
     assert "SMOKE_TEST_CALLER_ONLY" not in env
-    assert "AWS_ACCESS_KEY_ID" not in env
+    assert "AWS_ACCESS_KEY_ID" not in env  # credentials: none (else the caller's, as sam local)
     assert body["cwd"] == str(app_dir)
     assert body["sys_path"][0] == str(app_dir)
     assert not any("site-packages" in path and ".venv" in path for path in body["sys_path"])
