@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from smoke.errors import ConfigError, SmokeError
+from smoke.errors import ConfigError, HarnessError
 from smoke.local.function import ACCOUNT_ID, LocalFunction
 from smoke.local.layer_arns import LayerMap
 from smoke.local.logs import LocalLogSource
@@ -273,7 +273,7 @@ class LocalRuntime:
                             definition, log_dir=log_dir, region=region, host=host,
                             redact=self.redact, python=env.python,
                         )  # fmt: skip
-                    except SmokeError as exc:  # it cannot be prepared: its checks only
+                    except HarnessError as exc:  # it cannot be prepared: its checks only
                         self.refused[logical] = f"function {found.name} cannot be prepared: {exc}"
                         continue
                     self._by_name[found.name] = function

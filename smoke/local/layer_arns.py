@@ -59,9 +59,10 @@ class LayerMap:
         hint += "\n".join(lines)
         if is_powertools:
             major = re.search(r"V(\d+)", match["name"]) if match else None
-            spec = f"aws-lambda-powertools>={major[1]},<{int(major[1]) + 1}" if major else (
-                "aws-lambda-powertools"
-            )
+            version = int(major[1]) if major else 1  # AWSLambdaPowertoolsPython: version 1
+            # the public layer holds the package with its extras (Tracer, Parser ...)
+            extras = "[all]" if version >= 2 else ""
+            spec = f"aws-lambda-powertools{extras}>={version},<{version + 1}"
             hint += f"\nand write {target} with the line: {spec}"
         message = f"layer {arn} is not available locally"
         if not match:

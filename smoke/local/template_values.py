@@ -270,6 +270,8 @@ class FunctionReader:
         return number
 
     def local_path(self, value: Any, what: str, node: Any, key: str | None = None) -> Path:
+        if isinstance(value, str) and value.startswith(("s3://", "https://", "http://")):
+            value = {"S3 location": value}
         if not isinstance(value, str):
             self.fail(
                 f"{what} {value!r} is not a local path",
@@ -310,7 +312,7 @@ class FunctionReader:
                 return inline_code_dir(inline, cache_root())
             node, key = self.where("CodeUri")
             return self.local_path(self.prop("CodeUri", "."), "CodeUri", node, key)
-        code = self.prop("Code")
+        code = self.prop("Code", ".")  # as sam local: no Code is the template's directory
         if isinstance(code, dict) and isinstance(code.get("ZipFile"), str):
             return inline_code_dir(code["ZipFile"], cache_root())
         return self.local_path(code, "Code", self.properties, "Code")

@@ -188,7 +188,7 @@ def test_an_unmapped_layer_arn_is_an_error_with_the_lines_to_add(tmp_path: Path)
         "environments:\n  local:\n    layers:\n"
         '      "arn:aws:lambda:*:017000801446:layer:AWSLambdaPowertoolsPythonV2:*": '
         "layers/powertools-requirements.txt\n"
-        "and write layers/powertools-requirements.txt with the line: aws-lambda-powertools>=2,<3"
+        "and write layers/powertools-requirements.txt with the line: aws-lambda-powertools[all]>=2,<3"
     ) in error.hint
 
 
