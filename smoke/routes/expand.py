@@ -233,7 +233,7 @@ def _served_document(
             "Give the path the function serves its OpenAPI document at (FastAPI: "
             "/openapi.json), or `file:` for a document in the repository.", at=at,
         )
-    return parse_document(response.text(), f"GET {spec.path}", at), None
+    return parse_document(response.text(), f"GET {spec.path}", at, file=False), None
 
 
 def _error(

@@ -28,11 +28,14 @@ _JSON_PATH_KEY = re.compile(r'("\\?/(?:[^"\\]|\\.)*")\s*:')
 class Document:
     """A parsed OpenAPI document and where its parts were written (when known)."""
 
-    def __init__(self, data: Any, label: str, text: str, *, marked: bool) -> None:
+    def __init__(self, data: Any, label: str, text: str, *, marked: bool, file: bool) -> None:
         self.data, self.label, self.text, self.marked = data, label, text, marked
+        self.file = file  # lines mean something only in a file someone reads
         self._json_lines: dict[str, int] | None = None
 
     def where(self, item: Any, path: str, method: str) -> str:
+        if not self.file:
+            return f"{self.label} ({method.upper()} {path})"
         if self.marked:
             return str(node_location(item, method, self.label))
         line = self.json_lines().get(path)  # JSON: the path's line
@@ -54,8 +57,10 @@ class Document:
         return self._json_lines
 
 
-def parse_document(text: str, label: str, error_at: Location) -> Document:
-    """JSON or YAML text -> ``Document``; anything else is a ConfigError at ``error_at``."""
+def parse_document(text: str, label: str, error_at: Location, *, file: bool = True) -> Document:
+    """JSON or YAML text -> ``Document``; anything else is a ConfigError at ``error_at``.
+
+    ``file``: the text is a file (``label`` its path), not a document the function served."""
     if not text.strip():
         raise _error(f"the OpenAPI document {label} is empty", error_at)
     data: Any
@@ -79,7 +84,7 @@ def parse_document(text: str, label: str, error_at: Location) -> Document:
         )
     if not isinstance(data.get("paths"), dict) or not data["paths"]:
         raise _error(f"the OpenAPI document {label} has no `paths`", error_at)
-    return Document(data, label, text, marked=marked)
+    return Document(data, label, text, marked=marked, file=file)
 
 
 def base_path(data: Mapping[str, Any], served_at: str | None = None) -> str:

@@ -86,6 +86,7 @@ def test_the_served_document_gives_the_checks(
     assert sorted(checks) == ["GET /broken", "GET /items", "GET /items/{item_id}"]
     assert code == 1 and checks["GET /broken"]["outcome"] == "failed"
     assert checks["GET /items"]["outcome"] == "passed"
+    assert checks["GET /items"]["source"] == "GET /openapi.json (GET /items)"
     log = (tmp_path / "out" / "logs" / "api.log").read_text()
     assert 'REQUEST GET /items/1 {"item_id": "1"}' in log  # an integer parameter: 1
     assert "REQUEST POST" not in log  # listed, never sent
