@@ -130,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing, invoke nothing")
     p.add_argument("--json", metavar="PATH", help="JSON report (default: reports/smoke-gate-ENV.json)")
     p.add_argument("--junit", metavar="PATH", help="JUnit XML report (default: reports/smoke-gate-ENV.xml)")
+    p.add_argument("--html", metavar="PATH",
+                   help="HTML report (default: smoke-gate-ENV.html beside the JSON report)")
     p.add_argument("--tag", action="append", default=[], metavar="T", help="only checks with this tag (repeatable)")
     p.add_argument("--concurrency", type=_positive_int, metavar="N", help="checks in flight at once (default: 16)")
     p.add_argument("--no-log-scan", action="store_true", help="skip the log scans")
@@ -361,14 +363,16 @@ def _gate(args: argparse.Namespace) -> int:
     env = args.environment
     json_path = report_path(args.json, f"smoke-gate-{env}.json")
     junit_path = report_path(args.junit, f"smoke-gate-{env}.xml")
-    refuse_collisions({"--json": json_path, "--junit": junit_path}, _inputs(args))
+    html_path = report_path(args.html or str(json_path.parent) + os.sep, f"smoke-gate-{env}.html")
+    refuse_collisions({"--json": json_path, "--junit": junit_path, "--html": html_path},
+                      _inputs(args))
     options = GateOptions(
         environment=env, suites=tuple(args.suites), config_path=args.config,
         tags=tuple(args.tag), versions=versions, canary_percent=args.canary,
         canary_s=(args.canary_minutes or 0.0) * 60.0, canary_interval_s=args.canary_interval,
         dry_run=args.dry_run, allow_mutations=args.allow_mutations,
         log_scan=not args.no_log_scan, log_wait_s=args.log_wait, concurrency=args.concurrency,
-        json_path=str(json_path), junit_path=str(junit_path),
+        json_path=str(json_path), junit_path=str(junit_path), html_path=str(html_path),
     )
     code = run_gate(options, sys.stdout, redactor=args.redactor)
     if code in (130, 143):

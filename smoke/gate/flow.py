@@ -89,6 +89,7 @@ class Gate:
         env_name = self.options.environment
         json_path = Path(self.options.json_path) if self.options.json_path else report_dir / f"smoke-gate-{env_name}.json"
         junit_path = Path(self.options.junit_path) if self.options.junit_path else report_dir / f"smoke-gate-{env_name}.xml"
+        html_path = Path(self.options.html_path) if self.options.html_path else report_dir / f"smoke-gate-{env_name}.html"
         code = 3
         try:
             with self.signals.installed(self.handle_signals):
@@ -97,9 +98,10 @@ class Gate:
             self.record.exit_code = code
             problems: list[str] = []
             if not self.options.dry_run:
-                problems = write_reports(self.record, json_path, junit_path)
+                problems = write_reports(self.record, json_path, junit_path, html_path)
             self.record.notes += problems
-            paths = {} if self.options.dry_run else {"json": json_path, "junit": junit_path}
+            paths = {} if self.options.dry_run else {"json": json_path, "junit": junit_path,
+                                                     "html": html_path}
             print_decisions(self.out, self.record, paths)
         return 3 if problems and code == 0 else code
 

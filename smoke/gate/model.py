@@ -33,6 +33,7 @@ class GateOptions:
     report_dir: str = "reports"
     json_path: str | None = None
     junit_path: str | None = None
+    html_path: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ import json
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from smoke.gate.model import Decision
-from smoke.model import ScanResult
+from smoke.model import CheckResult, FunctionRef, ScanResult
 from smoke.redact import Redactor
 from smoke.reporters import RunRecord, learn, totals, write_report
 from smoke.run_events import RunEvent
@@ -189,21 +189,57 @@ def junit_report(record: GateRecord) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write_reports(record: GateRecord, json_path: Path | None, junit_path: Path | None) -> list[str]:
-    """Write both reports; the problems (a report that could not be written), if any."""
+def html_report(record: GateRecord) -> str | None:
+    """The HTML report (``reporters.html``) of every phase's checks, each named after its
+    phase, with the gate's decisions on top."""
+    from smoke.reporters.html import render, report_data
+    from smoke.run_events import DecisionMade, RunFinished, RunStarted
+    from smoke.runner import smoke_version
+
+    results: list[CheckResult] = []
+    functions: dict[str, FunctionRef] = {}
+    meta: dict[str, Any] = {"command": "gate", "smoke_version": smoke_version(),
+                            "config": record.config, "transport": "invoke"}
+    for phase in record.phases:
+        if phase.run.started is None:
+            continue
+        meta["transport"] = phase.run.started.meta.get("transport", "invoke")
+        functions.update(phase.run.started.functions)
+        for r in phase.run.results():
+            results.append(replace(r, check=replace(r.check, suite=f"{phase.name}: {r.check.suite}")))
+    scan = _merged_scan([s for p in record.phases for s in p.scans()])
+    run = RunRecord()
+    run.record(RunStarted(record.environment, tuple(r.check for r in results), record.started_at,
+                          functions, meta))
+    failed = [d for d in record.decisions if d.failed]
+    verdict = ", ".join(dict.fromkeys(d.decision for d in record.decisions)) or "nothing to do"
+    tone = "bad" if failed else ("warn" if record.exit_code not in (0, None) else "ok")
+    reasons = tuple(decision_line(d) for d in record.decisions) + tuple(record.notes)
+    run.record(DecisionMade("gate", verdict, tone, reasons))
+    run.record(RunFinished(record.environment, tuple(results), scan, record.started_at,
+                           time.time(), record.exit_code or 0, record.interrupted))
+    data = report_data(run, record.redactor)
+    return None if data is None else render(data)
+
+
+def write_reports(record: GateRecord, json_path: Path | None, junit_path: Path | None,
+                  html_path: Path | None = None) -> list[str]:
+    """Write the reports; the problems (a report that could not be written), if any."""
     from smoke.reporters.paths import pair_lock
 
     problems = []
-    paths = [p for p in (json_path, junit_path) if p is not None]
+    paths = [p for p in (json_path, junit_path, html_path) if p is not None]
     with pair_lock(paths):
-        problems = _write(record, json_path, junit_path)
+        problems = _write(record, json_path, junit_path, html_path)
     return problems
 
 
-def _write(record: GateRecord, json_path: Path | None, junit_path: Path | None) -> list[str]:
+def _write(record: GateRecord, json_path: Path | None, junit_path: Path | None,
+           html_path: Path | None) -> list[str]:
     problems = []
     for path, render in ((json_path, lambda: json.dumps(json_report(record), indent=2) + "\n"),
-                         (junit_path, lambda: junit_report(record))):
+                         (junit_path, lambda: junit_report(record)),
+                         (html_path, lambda: html_report(record) or "")):
         if path is None:
             continue
         try:

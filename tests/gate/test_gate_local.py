@@ -48,6 +48,8 @@ def test_a_broken_candidate_is_held_and_a_fixed_one_promoted(release: Release, c
     assert report["run"]["exit_code"] == 1
     junit = (release.root / "reports" / "smoke-gate-prod.xml").read_text()
     assert 'name="pre-check: api"' in junit and 'type="held"' in junit
+    html = (release.root / "reports" / "smoke-gate-prod.html").read_text()
+    assert "gate decision:" in html and "HELD" in html and "pre-check: api::health" in html
 
     assert release.publish(GOOD.replace("ok", "ok", 1) + "# fixed\n") == "3"
     assert main(["gate", "prod", "--log-wait", "2"]) == 0
