@@ -195,10 +195,11 @@ class Gate:
         if any(failed.values()):
             self._roll_back(targets, failed, "post-check")
             return 1 if post.exit_code in (0, 1) else post.exit_code
+        rounds = sum(1 for p in self.record.phases if p.name.startswith("canary-"))
+        passed = "pre-check, " + (f"canary ({rounds} round(s)) " if rounds else "") + "and post-check"
         for t in targets:
             self.keeper.forget(t)
-            self._decide(t, PROMOTED, f"pre-check and post-check passed on version {t.candidate}",
-                         "post-check")
+            self._decide(t, PROMOTED, f"{passed} passed on version {t.candidate}", "post-check")
         return 0
 
     def _precheck(self, targets: list[Target]) -> int:

@@ -121,6 +121,19 @@ def test_a_canary_shows_its_weights_then_shifts_fully(release: Release) -> None:
     assert len([p for p in phases if p.startswith("canary-")]) >= 2  # re-checked in the window
 
 
+def test_a_failing_canary_rolls_back_before_the_full_shift(release: Release) -> None:
+    release.publish(GOOD)
+    release.client.create_alias(FunctionName="Api", Name="live", FunctionVersion="1")
+    release.publish(FAILS_THROUGH_ALIAS)  # passes by number, fails once traffic reaches it
+    proc = _gate(release, "--canary", "99", "--canary-minutes", "0.05", "--canary-interval", "1")
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1, out
+    assert release.alias() == {"version": "1", "weights": {}}
+    (decision,) = _report(release)["gate"]["decisions"]
+    assert decision["decision"] == "rolled back" and decision["phase"].startswith("canary-")
+    assert "post-check" not in [p["name"] for p in _report(release)["gate"]["phases"]]
+
+
 def test_sigterm_mid_canary_restores_the_routing(release: Release) -> None:
     release.publish(GOOD)
     release.client.create_alias(FunctionName="Api", Name="live", FunctionVersion="1")
