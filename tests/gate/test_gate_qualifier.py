@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 
-from gate_support import GOOD, Release
+from gate_support import BROKEN, GOOD, Release
 
 from smoke.cli import main
 
@@ -54,3 +54,24 @@ def test_bad_qualifiers_are_clear(release: Release, capsys) -> None:
     assert "neither a version number nor an alias" in capsys.readouterr().err
     assert main(["run", "prod", "--qualifier", "7", "--log-wait", "1"]) == 3
     assert "has no alias or version '7'" in capsys.readouterr().err
+
+
+def test_the_pytest_plugin_takes_a_qualifier(release: Release) -> None:
+    import subprocess
+    import sys
+
+    assert release.publish(GOOD) == "1"
+    release.write(BROKEN)  # only $LATEST is broken
+    base = [sys.executable, "-m", "pytest", "suites", "--smoke-env", "prod", "-p", "no:xdist",
+            "--smoke-log-wait", "2", "-q", "--smoke-json", "reports/pytest.json"]
+    done = subprocess.run([*base, "--smoke-qualifier", "api=1"], cwd=release.root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((release.root / "reports" / "pytest.json").read_text())
+    assert [c["executed_version"] for c in report["checks"]] == ["1"]
+    done = subprocess.run([*base, "--smoke-qualifier", "$LATEST"], cwd=release.root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "defusedxml" in done.stdout
+    done = subprocess.run([*base, "--smoke-qualifier", "worker=1"], cwd=release.root,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 4 and "--smoke-qualifier worker=...: environment 'prod' has no function 'worker'" in done.stderr
