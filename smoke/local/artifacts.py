@@ -9,8 +9,10 @@
   where ``/opt/python`` would be. A layer without a build keeps Lambda's layout
   (``python/`` and ``python/lib/pythonX.Y/site-packages``). A ``.txt`` layer (a requirements
   file) is just its packages.
-- Nothing is built for what a build tool already built: CDK's ``aws:asset:is-bundled``,
-  a template under ``.aws-sam/build``, a ``.zip``, inline code, ``BuildMethod: makefile``.
+- Nothing is built for what a build tool already built or deploys as it is: CDK assets
+  (``aws:asset:path``: CDK runs pip only when it bundles, ``aws:asset:is-bundled``), a
+  template under ``.aws-sam/build``, ``SkipBuild``, a ``.zip``, inline code,
+  ``BuildMethod: makefile``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from smoke.local.build import Target, installed_requirements
 from smoke.local.packages import unpacked
-from smoke.local.template import FunctionDefinition
+from smoke.local.template import PREBUILT, FunctionDefinition
 
 REQUIREMENTS = "requirements.txt"
 
@@ -95,7 +97,7 @@ class _Builder:
         has_python = (content / "python").is_dir()
         requirements = content / REQUIREMENTS
         if _built_elsewhere(source) or (method and not _is_python_build(method)):
-            if method and not _is_python_build(method) and not _built_elsewhere(source):
+            if method not in (None, PREBUILT) and not _built_elsewhere(source):
                 artifact.warnings.append(
                     f"layer {source.name} has BuildMethod {method}, which smoke does not run: "
                     "its content is used as it is"

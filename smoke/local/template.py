@@ -146,6 +146,9 @@ class FunctionDefinition:
     layer_build_methods: Mapping[str, str] = field(default_factory=dict)  # str(path) -> method
 
 
+PREBUILT = "(prebuilt)"  # a layer's "build method" when a tool built it already (CDK assets)
+
+
 @dataclass(frozen=True)
 class Template:
     path: Path

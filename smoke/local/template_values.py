@@ -22,6 +22,7 @@ from smoke.local.template import (
     DEFAULT_MEMORY_MB,
     DEFAULT_TIMEOUT_S,
     LAYER_TYPES,
+    PREBUILT,
     SERVERLESS_FUNCTION,
     FunctionDefinition,
     NotSupportedLocally,
@@ -220,10 +221,9 @@ class FunctionReader:
             warnings=tuple(dict.fromkeys(self.warnings)),
             tags=self.tags(),
             build_method=_text(metadata.get("BuildMethod")),
-            bundled=any(  # CDK bundled it; SAM's own flag not to build it
-                metadata.get(key) in (True, "true", "True")
-                for key in ("aws:asset:is-bundled", "SkipBuild")
-            ),
+            # a CDK asset is deployed as it is (bundled or not: CDK never runs pip unless
+            # it bundles); SAM's own flag not to build it
+            bundled=_ASSET_PATH in metadata or metadata.get("SkipBuild") in (True, "true", "True"),
             layer_build_methods=dict(self.layer_build_methods),
         )
 
@@ -359,6 +359,8 @@ class FunctionReader:
         path = self.layer_content(logical, layer)
         metadata = layer.get("Metadata")
         method = _text(metadata.get("BuildMethod")) if isinstance(metadata, dict) else None
+        if isinstance(metadata, dict) and _ASSET_PATH in metadata:
+            method = PREBUILT  # a CDK asset is deployed as it is
         if method:
             self.layer_build_methods[str(path)] = method
         return path

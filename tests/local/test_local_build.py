@@ -155,19 +155,41 @@ def test_wheels_are_for_the_declared_python_and_architecture() -> None:
     assert "manylinux2014_x86_64" in platform_tags("3.12", "x86_64")
 
 
+def _cdk_function(asset: str, bundled: bool, layer: str | None = None) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "Code": {"S3Bucket": "cdk-hnb659fds-assets", "S3Key": f"{asset}.zip"},
+        "Handler": "app.handler", "Runtime": HERE,
+    }  # fmt: skip
+    if layer:
+        properties["Layers"] = [{"Ref": layer}]
+    return {
+        "Type": "AWS::Lambda::Function",
+        "Properties": properties,
+        "Metadata": {"aws:asset:path": f"asset.{asset}", "aws:asset:is-bundled": bundled,
+                     "aws:asset:property": "Code"},
+    }  # fmt: skip
+
+
 def test_bundled_code_is_not_built_again(tmp_path: Path) -> None:
-    """CDK's aws:asset:is-bundled and a `sam build` output template: the requirements are
-    already installed beside the code; pip must not run (it would fail here)."""
+    """CDK assets are deployed as they are (CDK runs pip only when it bundles) and a `sam
+    build` output template holds built code: pip must not run (it would fail here)."""
     unbuildable = "--no-index\nno-such-package-smoke==1.0\n"
     handler = "def handler(event, context):\n    return 'bundled'\n"
     write_files(tmp_path, {
-        "cdk/template.json": json.dumps({"Resources": {"Fn": {
-            "Type": "AWS::Lambda::Function",
-            "Properties": {"Code": "asset.abc", "Handler": "app.handler", "Runtime": HERE},
-            "Metadata": {"aws:asset:path": "asset.abc", "aws:asset:is-bundled": True},
-        }}}),
+        "cdk/template.json": json.dumps({"Resources": {
+            "Fn": _cdk_function("abc", bundled=True, layer="Deps"),
+            "Plain": _cdk_function("def", bundled=False),
+            "Deps": {
+                "Type": "AWS::Lambda::LayerVersion",
+                "Properties": {"Content": {"S3Bucket": "b", "S3Key": "layer.zip"}},
+                "Metadata": {"aws:asset:path": "asset.layer", "aws:asset:property": "Content"},
+            },
+        }}),
         "cdk/asset.abc/app.py": handler,
         "cdk/asset.abc/requirements.txt": unbuildable,
+        "cdk/asset.def/app.py": "import tinydep\n" + handler,  # deployed without its deps
+        "cdk/asset.def/requirements.txt": "tinydep\n",
+        "cdk/asset.layer/requirements.txt": unbuildable,  # CDK zips the directory as it is
         ".aws-sam/build/template.yaml": f"""
             Resources:
               Fn:
@@ -181,8 +203,12 @@ def test_bundled_code_is_not_built_again(tmp_path: Path) -> None:
         env = Environment(name="local", template=where)
         with start_local_runtime(env, base_dir=tmp_path, log_dir=tmp_path / "logs") as local:
             assert local.runtime_info["Fn"]["builds"] == []
-            _, body = invoke(lambda_client(local.endpoint_url), "Fn")
+            client = lambda_client(local.endpoint_url)
+            _, body = invoke(client, "Fn")
             assert body == "bundled"
+            if where.startswith("cdk"):  # not bundled: in Lambda it lacks tinydep too
+                answer, body = invoke(client, "Plain")
+                assert answer.get("FunctionError") and "No module named 'tinydep'" in str(body)
 
 
 # ------------------------------------------------------------------ through `smoke run`

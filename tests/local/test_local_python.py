@@ -111,3 +111,47 @@ def test_without_python312_the_compiled_dependency_is_an_interpreter_mismatch(
         assert "_pydantic_core.cpython-312" in error["Message"]
         assert "pyenv install 3.12" in error["Message"]
         assert list(local.excluded_request_ids().values()) == [error["Message"]]
+
+
+def _any_other_python() -> interpreters.Interpreter:
+    """A real CPython of another minor version than smoke's, wherever it is installed."""
+    for minor in range(9, 15):
+        version = f"3.{minor}"
+        if version == f"{sys.version_info.major}.{sys.version_info.minor}":
+            continue
+        found = interpreters.find(version)
+        if found is not None:
+            return found
+    pytest.skip("no second Python installed")
+
+
+def test_pythons_are_found_in_pyenv_and_uv_layouts_and_a_broken_shim_is_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = _any_other_python()
+    v = real.version
+    shims = tmp_path / "shims"
+    shims.mkdir()
+    (shims / f"python{v}").write_text("#!/bin/sh\necho 'pyenv: version not selected' >&2\nexit 127\n")
+    (shims / f"python{v}").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shims}:/usr/bin:/bin")
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
+    monkeypatch.setenv("UV_PYTHON_INSTALL_DIR", str(tmp_path / "uv"))
+    assert interpreters.find(v) is None  # the shim does not run: not taken
+
+    import platform
+
+    uv_bin = tmp_path / "uv" / f"cpython-{real.full_version}-linux-{platform.machine()}-gnu" / "bin"
+    uv_bin.mkdir(parents=True)
+    (uv_bin / f"python{v}").symlink_to(real.executable)
+    found = interpreters.find(v)
+    assert found is not None and found.source == "uv" and found.full_version == real.full_version
+
+    for patch in ("0", real.full_version.split(".")[2]):  # the newest patch release wins
+        pyenv_bin = tmp_path / "pyenv" / "versions" / f"{v}.{patch}" / "bin"
+        pyenv_bin.mkdir(parents=True, exist_ok=True)
+        if not (pyenv_bin / f"python{v}").exists():
+            (pyenv_bin / f"python{v}").symlink_to(real.executable)
+    found = interpreters.find(v)
+    assert found is not None and found.source == "pyenv"
+    assert f"{v}.{real.full_version.split('.')[2]}" in found.executable
