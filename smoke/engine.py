@@ -70,7 +70,8 @@ def execute_check(
     except CheckNotExecuted as exc:
         if exc.fatal:
             raise
-        return CheckResult(check, Outcome.ERROR, error=f"not executed: {exc}")
+        return CheckResult(check, Outcome.ERROR, error=f"not executed: {exc}",
+                           not_executed_by_aws=exc.by_aws)
     except Exception as exc:
         return CheckResult(check, Outcome.ERROR, error=f"transport crashed: {_describe(exc)}")
     try:

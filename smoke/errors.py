@@ -103,7 +103,11 @@ class CheckNotExecuted(SmokeError):
 
     exit_code = 1
 
-    def __init__(self, message: str, *, retryable: bool = False, fatal: bool = False) -> None:
+    def __init__(
+        self, message: str, *, retryable: bool = False, fatal: bool = False,
+        by_aws: bool = False,
+    ) -> None:
         super().__init__(message)
         self.retryable = retryable  # the function certainly did not run
         self.fatal = fatal  # the whole run cannot go on (credentials, DNS of the endpoint...)
+        self.by_aws = by_aws  # AWS refused or failed the call itself (AccessDenied, 5xx)

@@ -366,6 +366,9 @@ class CheckResult:
     failures: tuple[Failure, ...] = ()
     findings: tuple[Finding, ...] = ()
     error: str | None = None  # why it could not run / was refused
+    # the check could not run because AWS refused or failed the call (AccessDenied,
+    # ServiceException, retries exhausted): the harness's problem, not the function's
+    not_executed_by_aws: bool = False
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,8 @@ def load_plan(options: RunOptions) -> tuple[Config, Plan]:
 
 
 def exit_code_for(results: Sequence[CheckResult], scan: ScanResult | None) -> int:
+    if results and all(r.not_executed_by_aws for r in results):
+        return 3  # AWS refused every invocation (AccessDenied, ServiceException): no verdict
     if any(r.outcome in (Outcome.FAILED, Outcome.ERROR) for r in results):
         return 1
     if scan is not None and scan.findings:
@@ -340,6 +342,9 @@ class Runner:
             interrupted = "deadline"
             message = message or f"the deadline of {opts.deadline_s:g}s passed; some checks did not run"
         code = 3 if aborted else exit_code_for(results, scan)
+        if code == 3 and not message and results and all(r.not_executed_by_aws for r in results):
+            message = ("AWS refused or failed every invocation (see each check's error): "
+                       "the harness could not do its job; no check has a verdict")
         if scan is not None and scan.errors and not message:
             message = "THE LOG SCAN COULD NOT RUN: " + "; ".join(scan.errors)
         return self._finish(env.name, results, scan, started, code, message, functions,

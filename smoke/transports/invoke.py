@@ -172,6 +172,7 @@ class InvokeTransport:
                     "(the function did not run)",
                     retryable=True,
                     fatal=unreachable,  # the endpoint is down: no other check can run either
+                    by_aws=not unreachable,
                 ) from cause
             delay = min(MAX_DELAY_S, self.base_delay_s * (2 ** (attempt - 1)))
             time.sleep(random.uniform(0, delay))
@@ -191,7 +192,8 @@ class InvokeTransport:
                 " (a server error after the request was sent: the function may have run,"
                 " so it was not retried)"
             )
-        return CheckNotExecuted(message, retryable=False)
+        return CheckNotExecuted(message, retryable=False,
+                                by_aws=isinstance(exc, bx.ClientError))
 
     # ------------------------------------------------------------------ reading
 

@@ -136,3 +136,15 @@ def test_item_16_signal_during_slow_discovery_stops_within_the_grace(tmp_path: P
     assert data["run"]["interrupted"] == "SIGINT"  # type: ignore[index]
     assert {c["outcome"] for c in data["checks"]} == {"not_run"}  # type: ignore[attr-defined]
     assert stand.seen("invoke") == 0
+
+
+@pytest.mark.parametrize("fault", ["AccessDeniedException", "ServiceException"])
+def test_item_25_every_invocation_refused_by_aws_exits_3(tmp_path: Path, fault: str) -> None:
+    with standin(invoke=fault) as stand:
+        code, out = finish(start(project(tmp_path, stand, checks=2), "--no-log-scan"))
+        assert stand.seen("invoke") == 2  # each tried once: never invoked twice
+    assert code == 3, out
+    assert "AWS refused or failed every invocation" in out
+    data, _ = reports(tmp_path)
+    assert data["run"]["exit_code"] == 3  # type: ignore[index]
+    assert [c["outcome"] for c in data["checks"]] == ["error", "error"]  # type: ignore[attr-defined]
