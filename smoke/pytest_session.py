@@ -24,7 +24,7 @@ from smoke.logscan import LogEvent
 from smoke.model import Check, CheckResult, Config, Environment, FunctionRef, Outcome, ScanResult
 from smoke.pytest_shared import ProcessInfo, SharedDir
 from smoke.redact import Redactor
-from smoke.runner import connect, request_ids_of, scan_refs, scan_run
+from smoke.runner import connect, invoked_without_ids, request_ids_of, scan_refs, scan_run
 
 if TYPE_CHECKING:
     from smoke.logscan import LogSource
@@ -195,7 +195,8 @@ class SmokeSession:
             source = CloudWatchSource(self.env)
         scan = scan_run(self.env, refs, source, started=started,
                         request_ids=request_ids_of(results),
-                        wait_s=self.settings.log_wait_s, all_streams=self.env.via == "http")
+                        wait_s=self.settings.log_wait_s, all_streams=self.env.via == "http",
+                        invoked=invoked_without_ids(results, self.env.via == "http"))
         if errors:
             scan = replace(scan, errors=(*scan.errors, *errors))
         return scan

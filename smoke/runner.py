@@ -17,7 +17,7 @@ import contextlib
 import platform
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -332,7 +332,8 @@ class Runner:
                 scan = scan_run(env, scan_refs(functions, results), conn.log_source(),
                                 started=started, request_ids=request_ids_of(results),
                                 wait_s=0 if over_http else opts.log_wait_s,
-                                all_streams=over_http, budget=budget)
+                                all_streams=over_http, budget=budget,
+                                invoked=invoked_without_ids(results, over_http))
                 self._scanning = False
                 results = attach_findings(results, scan)
             if scan is not None:
@@ -463,7 +464,7 @@ def interruptible(call: Callable[[], T], stop: threading.Event | None, what: str
 def scan_run(
     env: Environment, functions: Sequence[FunctionRef], source: LogSource, *,
     started: float, request_ids: Mapping[str, str], wait_s: float, all_streams: bool = False,
-    budget: ScanBudget | None = None,
+    budget: ScanBudget | None = None, invoked: Collection[str] = (),
 ) -> ScanResult:
     """The log scan after a run's checks; never raises: a scan that could not run says so."""
     from smoke.logscan.rules import DEFAULT_RULES
@@ -474,6 +475,7 @@ def scan_run(
             functions, source, start_ms=int(started * 1000), end_ms=None,
             clock_skew_ms=clock_skew_ms(env), rules=(*DEFAULT_RULES, *env.log_rules),
             request_ids=request_ids, wait_s=wait_s, all_streams=all_streams, budget=budget,
+            invoked=invoked,
         )
         return without_excluded(scan, getattr(source, "excluded", dict)())
     except SmokeError as exc:
@@ -521,6 +523,15 @@ def scan_refs(
                 ref = replace(ref, qualifier=version)
         refs.append(ref)
     return refs
+
+
+def invoked_without_ids(results: Sequence[CheckResult], over_http: bool) -> set[str]:
+    """The functions that answered a check without a Lambda request id to wait for (all of
+    them over HTTP): their logs must still show a line of the run, or the scan was blind."""
+    return {
+        r.check.function for r in results
+        if r.exchange is not None and (over_http or not r.exchange.request_id)
+    }
 
 
 def request_ids_of(results: Sequence[CheckResult]) -> dict[str, str]:

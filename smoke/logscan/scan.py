@@ -10,7 +10,7 @@ request id in the line or the START..REPORT block around it, to the check.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from smoke.errors import HarnessError, LogGroupMissing
@@ -138,6 +138,11 @@ def collapse(findings: Sequence[Finding]) -> list[Finding]:
     return kept
 
 
+def _saw_the_run(events: Sequence[LogEvent]) -> bool:
+    """Whether a group's lines include an invocation's START or REPORT (any request)."""
+    return any(classify(e.message).kind in ("start", "report") for e in events)
+
+
 def _wanted_stream(event: LogEvent, tags: set[str] | None) -> bool:
     if not tags or event.log_stream is None:
         return True
@@ -158,6 +163,7 @@ def scan_logs(
     all_streams: bool = False,
     missing_ok: bool = False,
     budget: ScanBudget | None = None,
+    invoked: Collection[str] = (),
 ) -> ScanResult:
     """Scan the log groups of ``functions``; ``request_ids`` maps request id -> check id.
 
@@ -167,13 +173,16 @@ def scan_logs(
     ``missing_ok`` a log group that does not exist is a note (the function never logged),
     not a scan that could not run. ``budget`` ends the scan at its deadline or when the run
     stops (a stop raises ``ScanInterrupted``); by default it follows ``wait_s``.
+    ``invoked``: logical functions that ran without a request id to wait for (``via:
+    http``, an answer without ``x-amzn-RequestId``): a group of theirs with no START or
+    REPORT line in the window is a scan that saw nothing of the run (an error, exit 3).
     """
     budget = budget or ScanBudget.for_wait(wait_s)
     with installed(budget):
         return _scan_logs(functions, source, start_ms=start_ms, end_ms=end_ms, rules=rules,
                           request_ids=request_ids, wait_s=wait_s, clock_skew_ms=clock_skew_ms,
                           poll_interval_s=poll_interval_s, all_streams=all_streams,
-                          missing_ok=missing_ok, budget=budget)
+                          missing_ok=missing_ok, budget=budget, invoked=set(invoked))
 
 
 def _scan_logs(
@@ -190,10 +199,11 @@ def _scan_logs(
     all_streams: bool,
     missing_ok: bool,
     budget: ScanBudget,
+    invoked: set[str],
 ) -> ScanResult:
     calls_before = source.api_calls
     groups = _groups(functions, all_streams)
-    pattern = filter_pattern(rules, MARKER_TERMS if request_ids else ()) or None
+    pattern = filter_pattern(rules, MARKER_TERMS if request_ids or invoked else ()) or None
     lo = start_ms - clock_skew_ms
     seen: dict[str, set[tuple[str | None, int, str]]] = {g.name: set() for g in groups}
     events: dict[str, list[LogEvent]] = {g.name: [] for g in groups}
@@ -240,7 +250,9 @@ def _scan_logs(
             reports |= attributor.reports
         findings = collapse(findings)
         missing = set(request_ids) - reports
-        if not missing or overdue or time.monotonic() + poll_interval_s > deadline:
+        blind = [g for g in groups if g.function in invoked and g.name not in errors
+                 and g.name not in absent and not _saw_the_run(events[g.name])]
+        if (not missing and not blind) or overdue or time.monotonic() + poll_interval_s > deadline:
             break
         if budget.wait(poll_interval_s):
             raise ScanInterrupted("the log scan was interrupted while waiting for the logs")
@@ -254,7 +266,14 @@ def _scan_logs(
             f"{wait_s:g}s (no REPORT line): raise --log-wait, or check that the functions "
             "can write their logs (logs:CreateLogStream/PutLogEvents, LoggingConfig)"
         )
-    elif missing:
+    for group in blind if not errors else ():
+        errors[group.name] = (
+            f"{group.function} ({group.name}): no line of this run's invocations in the logs "
+            f"(no START or REPORT line in the window after waiting): the scan saw nothing "
+            "of the run; raise --log-wait, or check that this is the function behind the "
+            "checks and that it can write its logs"
+        )
+    if missing and "*" not in errors:
         notes += (
             f"{len(missing)} of {len(request_ids)} invocation(s) had no REPORT line in the logs "
             f"after waiting {wait_s:g}s: the logs may not be ingested yet, so errors of those "

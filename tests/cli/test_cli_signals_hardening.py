@@ -148,3 +148,15 @@ def test_item_25_every_invocation_refused_by_aws_exits_3(tmp_path: Path, fault: 
     data, _ = reports(tmp_path)
     assert data["run"]["exit_code"] == 3  # type: ignore[index]
     assert [c["outcome"] for c in data["checks"]] == ["error", "error"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("via, invoke", [("http", "ok"), ("invoke", "no-request-id")])
+def test_item_08_blind_scan_exits_3(tmp_path: Path, via: str, invoke: str) -> None:
+    with standin(logs="empty", invoke=invoke) as stand:
+        code, out = finish(start(project(tmp_path, stand, via=via), "--log-wait", "1"))
+        assert stand.seen("logs") >= 1  # the scan ran, and found not one line of the run
+    assert code == 3, out
+    assert "no line of this run's invocations" in out
+    data, _ = reports(tmp_path)
+    assert [c["outcome"] for c in data["checks"]] == ["passed"]  # type: ignore[attr-defined]
+    assert data["run"]["exit_code"] == 3  # type: ignore[index]
