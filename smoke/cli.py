@@ -477,7 +477,17 @@ def _list(args: argparse.Namespace) -> int:
     _learn(args, config, *plan.suites, *plan.checks)
     env = plan.environment
     transport = env.via
-    refused = _local_refused(config, env) if env.is_local else {}
+    refused: dict[str, str] = {}
+    mistakes: list[Exception] = []  # functions of the plan it cannot resolve: exit 2
+    if env.is_local:
+        from smoke.local import refusal
+        from smoke.local.template import NotSupportedLocally
+
+        catalog = _local_catalog(config, env)
+        refused = {name: refusal(error) for name, error in catalog.refused.items()}
+        used = {c.function for c in plan.checks}
+        mistakes = [error for name, error in catalog.refused.items()
+                    if name in used and not isinstance(error, NotSupportedLocally)]
     _out(args, f"{len(plan.checks)} check(s) in {env.name} via {transport}"
          f"{' (protected)' if env.protected else ''}")
     for check in plan.checks:
@@ -492,7 +502,9 @@ def _list(args: argparse.Namespace) -> int:
                  f"{refused[check.function]}")
     for note in dict.fromkeys(n for s in plan.suites for n in s.notes):
         _out(args, f"note: {note}")
-    return 0
+    for error in mistakes:  # a mistake to fix (file, line, what to write), not a limitation
+        print(args.redactor.final(f"smoke: {error}"), file=sys.stderr)
+    return 2 if mistakes else 0
 
 
 def _init(args: argparse.Namespace) -> int:
@@ -605,14 +617,6 @@ def _local_catalog(config: Config, env: Environment) -> LocalCatalog:
     from smoke.local import local_catalog
 
     return local_catalog(env, base_dir=Path(config.path).resolve().parent)
-
-
-def _local_refused(config: Config, env: Environment) -> dict[str, str]:
-    """Logical name -> why the local runtime does not run that function."""
-    from smoke.local import refusal
-
-    found = _local_catalog(config, env)
-    return {logical: refusal(error) for logical, error in found.refused.items()}
 
 
 def _local(args: argparse.Namespace) -> int:

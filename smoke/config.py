@@ -218,6 +218,7 @@ class _ConfigBuilder:
                 "local functions (handler + code, or a template resource)",
                 node_location(data, local[0], self.file),
             )
+        self.qualifiers_agree(what, data)
         timeout, memory = data.get("timeout"), data.get("memory")
         return FunctionSpec(
             logical=logical,
@@ -237,6 +238,26 @@ class _ConfigBuilder:
             memory_mb=int(memory) if memory is not None else None,
             location=loc,
         )
+
+    def qualifiers_agree(self, what: str, data: Any) -> None:
+        """An ARN (or ``name:alias``) that carries a qualifier and a different ``qualifier:``
+        is an error: which one a run invokes must never be a silent choice."""
+        name, given = data.get("name"), data.get("qualifier")
+        if not isinstance(name, str) or given is None or has_placeholder(name):
+            return
+        parts = name.split(":")
+        if name.startswith("arn:"):
+            in_name = parts[7] if len(parts) == 8 else None
+        else:  # "fn:alias" and "123456789012:function:fn:alias" name a qualifier too
+            in_name = parts[-1] if len(parts) in (2, 4) else None
+        if in_name is not None and in_name != str(given) and not has_placeholder(str(given)):
+            raise self.error(
+                f"{what}: {name} names the qualifier {in_name!r}, but `qualifier:` says "
+                f"{given!r}",
+                node_location(data, "qualifier", self.file),
+                hint=f"Give the qualifier once: drop `:{in_name}` from the name, or drop "
+                "`qualifier:`.",
+            )
 
     def log_rule(self, rules: Any, index: int) -> LogRule:
         data = rules[index]

@@ -225,7 +225,13 @@ class _Finder:
 
     def by_stack(self, spec: FunctionSpec) -> FunctionRef:
         assert spec.stack and spec.resource
-        matches, names = self.search_stack(spec.stack, spec.resource, set())
+        try:
+            matches, names = self.search_stack(spec.stack, spec.resource, set())
+        except DiscoveryError as exc:  # which function was looked for, and where
+            raise DiscoveryError(
+                f"function '{spec.logical}' (resource {spec.resource} of stack {spec.stack}): "
+                f"{exc.message}"
+            ) from exc
         if not matches:
             raise DiscoveryError(
                 f"function '{spec.logical}': stack {spec.stack} (and its nested stacks) has no "

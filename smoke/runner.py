@@ -284,9 +284,10 @@ class Runner:
                                     error="not run: the mutation guard refused checks of this run")
                 self.emit(CheckFinished(r))
                 results.append(r)
-            lines = [f"refused {len(refused)} check(s); nothing was invoked:"]
-            lines += [f"  {c.id} ({c.location}): {why}" for c, why in refused]
-            return self._finish(env.name, results, None, started, 2, "\n".join(lines), {})
+            # why each was refused is in the reports and the console's summary, once
+            refusal = (f"refused {len(refused)} check(s); nothing was invoked: "
+                       + ", ".join(f"{c.id} ({c.location})" for c, _ in refused))
+            return self._finish(env.name, results, None, started, 2, refusal, {})
 
         stack = self._stack
         base = Path(config.path).resolve().parent

@@ -26,12 +26,19 @@ CONSOLE_TAIL_LINES = 8  # the JSON and JUnit reports carry the whole tail
 CONSOLE_FINDINGS = 10
 
 
-def result_line(result: CheckResult) -> str:
+_SAID_ONCE = (Outcome.REFUSED, Outcome.NOT_RUN)  # their reason is said once, not per line
+
+
+def result_line(result: CheckResult, *, reason: bool = True) -> str:
+    """One check on one line; ``reason=False`` (progress lines) leaves out why a check was
+    refused or not run: the summary (a refusal) or the run's message (could not start)
+    says it once."""
     ex = result.exchange
     status = str(ex.response.status) if ex and ex.response else "-"
     ms = f"{ex.latency_ms:.0f} ms" if ex else ""
     line = f"{LABELS[result.outcome]:<8} {result.check.id}  {status}  {ms}".rstrip()
-    if result.error and result.outcome is not Outcome.PASSED:
+    said_later = not reason and result.outcome in _SAID_ONCE
+    if result.error and result.outcome is not Outcome.PASSED and not said_later:
         line += f"  ({result.error})"
     return line
 
@@ -92,7 +99,7 @@ class ConsoleReporter:
                 self.stream.write(text[:120].ljust(120))
                 self.stream.flush()
             else:
-                self._print(result_line(result))
+                self._print(result_line(result, reason=False))
         elif isinstance(event, ScanFinished):
             self._clear_live()
             self._print(self.scan_line(event.scan))

@@ -178,9 +178,17 @@ def test_stack_resource_in_a_nested_stack(moto_env: Environment) -> None:
 
 
 def test_missing_stack(moto_env: Environment) -> None:
-    env = with_functions(moto_env, api={"stack": "ghost", "resource": "Api"})
-    with pytest.raises(DiscoveryError, match="stack ghost does not exist"):
+    env = with_functions(moto_env, api={"stack": "ghost", "resource": "Api"},
+                         worker={"stack": "ghost", "resource": "Worker"})
+    with pytest.raises(DiscoveryError) as caught:
         discover(env)
+    # each function it was looking for is named, with its resource
+    assert caught.value.message.splitlines() == [
+        "function 'api' (resource Api of stack ghost): stack ghost does not exist in region "
+        "us-east-1",
+        "function 'worker' (resource Worker of stack ghost): stack ghost does not exist in "
+        "region us-east-1",
+    ]
 
 
 def test_list_stack_resources_follows_next_token(moto_env: Environment) -> None:

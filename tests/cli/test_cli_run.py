@@ -123,7 +123,11 @@ def test_a_mutation_in_a_protected_environment_is_refused_before_anything_runs(
     xml = JUnitXml.fromfile(str(junit_path))
     write = next(s for s in xml if s.name == "write")
     assert isinstance(next(iter(write)).result[0], Error)
-    assert "create thing" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "create thing" in captured.err
+    said = captured.out + captured.err  # the reason is said once, in the summary
+    assert said.count("POST is not a read-only method") == 1
+    assert "REFUSED  write::create thing  -\n" in captured.out  # the progress line: no reason
     # the same suite in an unprotected environment runs the POST
     code, json_path, _ = run(config, "dev")
     assert code == 0
@@ -169,3 +173,28 @@ def test_deadline_marks_the_rest_not_run(project: ProjectFactory) -> None:
     assert report["run"]["interrupted"] == "deadline"
     outcomes = [c["outcome"] for c in report["checks"]]
     assert outcomes[0] == "passed" and outcomes[-1] == "not_run"
+
+
+def test_a_run_that_could_not_start_says_why_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conftest import free_port
+
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_CONFIG_FILE", "/dev/null"), ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")):
+        monkeypatch.setenv(name, value)
+    config = tmp_path / "smoke.yaml"
+    config.write_text("environments:\n  aws:\n    region: us-east-1\n"
+                      f"    endpoint_url: http://127.0.0.1:{free_port()}\n"
+                      "    functions: {api: {stack: shop, resource: Api}}\n")
+    (tmp_path / "suites").mkdir()
+    (tmp_path / "suites" / "a.yaml").write_text(
+        "suite: s\nfunction: api\nchecks:\n  - {name: a, get: /a}\n  - {name: b, get: /b}\n")
+    code, json_path, _ = run(config, "aws")
+    assert code == 3
+    captured = capsys.readouterr()
+    assert "NOT RUN  s::a  -\n" in captured.out and "NOT RUN  s::b  -\n" in captured.out
+    said = captured.out + captured.err
+    assert said.count("cannot connect to") == 1
+    report = load_report(json_path)
+    assert all("the run could not start" in c["error"] for c in report["checks"])  # the reports keep it

@@ -152,6 +152,26 @@ def test_function_spec_ways(write: Write, spec: str, message: str) -> None:
     assert "> 4 |" in error.snippet
 
 
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:shop-api"
+
+
+@pytest.mark.parametrize("name", [f"{ARN}:live", "shop-api:live", "123456789012:function:shop-api:live"])
+def test_a_qualified_name_and_a_different_qualifier_is_an_error(write: Write, name: str) -> None:
+    path = write("smoke.yaml", env_text(f"functions:\n  api:\n    name: '{name}'\n"
+                                        "    qualifier: blue"))
+    error = config_error(load_config, path, {})
+    assert str(error).startswith(f"{path}:6: function 'api' of environment 'prod': {name} "
+                                 "names the qualifier 'live', but `qualifier:` says 'blue'")
+    assert "drop `:live` from the name, or drop `qualifier:`" in error.hint
+
+
+def test_a_qualified_name_may_repeat_its_own_qualifier(write: Write) -> None:
+    for name, qualifier in ((f"{ARN}:live", "live"), (ARN, "live"), ("shop-api", "7")):
+        path = write("smoke.yaml", env_text(f"functions:\n  api: {{name: '{name}', "
+                                            f"qualifier: '{qualifier}'}}"))
+        assert load_config(path, {}).environments["prod"].functions["api"].qualifier == qualifier
+
+
 def test_via_http_requires_base_url(write: Write) -> None:
     path = write("smoke.yaml", env_text("region: us-east-1\nvia: http"))
     error = config_error(load_config, path, {})

@@ -103,6 +103,11 @@ def test_list_and_validate_say_which_functions_do_not_run_locally(
     assert "note: NodeFunction does not run locally" in captured.out
     assert "template.yaml:21: function LayeredFunction: layer arn:aws:" in captured.err
     assert "> 22 |" not in captured.err  # the quote stops at the list
+    # `smoke list` shows the plan, and exits 2: the layer ARN is a mistake to fix
+    assert main(["list", "local", "--config", config]) == 2
+    captured = capsys.readouterr()
+    assert "error: LayeredFunction does not run locally" in captured.out
+    assert "template.yaml:21: function LayeredFunction: layer arn:aws:" in captured.err
     layer = project / "pt.txt"
     layer.write_text("")
     with (project / "smoke.yaml").open("a") as config_file:
