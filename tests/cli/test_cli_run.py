@@ -178,14 +178,17 @@ def test_deadline_marks_the_rest_not_run(project: ProjectFactory) -> None:
 def test_a_run_that_could_not_start_says_why_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from conftest import free_port
+    import socket
 
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
                         ("AWS_CONFIG_FILE", "/dev/null"), ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")):
         monkeypatch.setenv(name, value)
     config = tmp_path / "smoke.yaml"
     config.write_text("environments:\n  aws:\n    region: us-east-1\n"
-                      f"    endpoint_url: http://127.0.0.1:{free_port()}\n"
+                      f"    endpoint_url: http://127.0.0.1:{port}\n"
                       "    functions: {api: {stack: shop, resource: Api}}\n")
     (tmp_path / "suites").mkdir()
     (tmp_path / "suites" / "a.yaml").write_text(
