@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from smoke.errors import HarnessError
 from smoke.local.logs import FunctionLog
 from smoke.local.process import InvokeOutcome, Sandbox, new_request_id
 from smoke.local.runtime_api import Invocation
@@ -33,6 +34,11 @@ def log_file_name(name: str, version: str = "$LATEST") -> str:
 
 def _trace_id() -> str:
     return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
+
+
+class FunctionClosed(HarnessError):
+    """An invocation arrived after the runtime closed the function (an interrupted run's
+    checks still in flight): answered as a service error, never a traceback."""
 
 
 class LocalFunction:
@@ -143,7 +149,7 @@ class LocalFunction:
         alias), which the handler sees as ``context.invoked_function_arn``."""
         with self._lock:
             if self._closed:
-                raise RuntimeError(f"local function {self.name} is closed")
+                raise FunctionClosed(f"local function {self.name} is closed")
             self.log.start_capture()
             try:
                 sandbox = self._sandbox

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import threading
 import uuid
@@ -22,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from smoke.errors import HarnessError
-from smoke.local.function import LocalFunction
+from smoke.local.function import FunctionClosed, LocalFunction
 from smoke.local.logs import tail
 
 _PREFIX = "/2015-03-31/functions/"
@@ -149,7 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         if invocation_type == "Event":
             threading.Thread(
-                target=function.invoke, args=(payload or b"{}",),
+                target=_quietly, args=(function.invoke, payload or b"{}"),
                 kwargs={"client_context": client_context, "invoked_arn": invoked_arn},
                 daemon=True,
             ).start()  # fmt: skip
@@ -162,9 +163,14 @@ class _Handler(BaseHTTPRequestHandler):
                 f"Unsupported invocation type {invocation_type!r}: RequestResponse, Event or DryRun",
             )
             return
-        outcome, log_text = function.invoke(
-            payload or b"{}", client_context=client_context, invoked_arn=invoked_arn
-        )
+        try:
+            outcome, log_text = function.invoke(
+                payload or b"{}", client_context=client_context, invoked_arn=invoked_arn
+            )
+        except FunctionClosed as exc:  # the runtime is closing: the caller gets an answer
+            with contextlib.suppress(OSError):
+                self._error(503, "ServiceException", f"{exc}: the local runtime stopped")
+            return
         mismatch = function.interpreter_mismatch(outcome)
         if mismatch:  # the local interpreter's fault, not the artifact's: an error, not a verdict
             self._error(400, "InterpreterMismatchException", mismatch)
@@ -194,6 +200,12 @@ class _Handler(BaseHTTPRequestHandler):
                           f"specified qualifier ({in_name} != {given})")
         return self.server.plane.resolve(function_name(identifier), in_name or given,
                                          self.server.region)
+
+
+def _quietly(invoke: Callable[..., Any], payload: bytes, **kwargs: Any) -> None:
+    """An asynchronous (``Event``) invocation: nobody waits for it, nothing to print."""
+    with contextlib.suppress(FunctionClosed):
+        invoke(payload, **kwargs)
 
 
 class InvokeServer(ThreadingHTTPServer):

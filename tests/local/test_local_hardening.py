@@ -151,3 +151,44 @@ def _alive(pid: int) -> bool:
             return fh.read().split(") ", 1)[1][0] != "Z"  # a zombie is dead
     except OSError:
         return False
+
+
+STUCK = """\
+import time
+
+def fast(event, context):
+    return {"statusCode": 200, "body": "ok"}
+
+def stuck(event, context):
+    time.sleep(30)
+    return {"statusCode": 200, "body": "late"}
+"""
+
+
+def test_item_23_interrupting_smoke_run_local_prints_no_closed_tracebacks(tmp_path: Path) -> None:
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "app.py").write_text(STUCK)
+    (tmp_path / "suites").mkdir()
+    stuck = "".join(f"  - {{name: stuck{i}, function: stuck, get: /}}\n" for i in range(4))
+    (tmp_path / "suites" / "s.yaml").write_text(
+        "suite: s\nchecks:\n  - {name: fast, function: fast, get: /}\n" + stuck)
+    (tmp_path / "smoke.yaml").write_text(textwrap.dedent("""\
+        environments:
+          local:
+            functions:
+              fast: {handler: app.fast, code: code}
+              stuck: {handler: app.stuck, code: code, timeout: 60}
+        """))
+    proc = subprocess.Popen([sys.executable, "-m", "smoke", "run", "local", "--log-wait", "0"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and "PASS" not in proc.stdout.readline():
+        pass
+    time.sleep(0.5)  # the stuck checks are in flight, some waiting for their function
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in err and "is closed" not in err, err
+    assert "exit code 130" in out
