@@ -381,3 +381,5 @@ class ScanResult:
     skipped: bool = False  # --no-log-scan
     api_calls: int = 0
     notes: tuple[str, ...] = ()  # e.g. invocations whose REPORT line never arrived
+    # request id of this run's invocations -> the log stream their lines are in (console links)
+    request_streams: Mapping[str, str] = field(default_factory=dict)

@@ -59,6 +59,7 @@ class _Attributor:
         self.current: dict[str | None, str | None] = {}
         self.orphans: dict[str | None, list[int]] = {}  # init-phase findings waiting for START
         self.reports: set[str] = set()
+        self.streams: dict[str, str] = {}  # request id -> the log stream its lines are in
 
     def request_id(
         self, event: LogEvent, index: int, is_finding: bool
@@ -73,6 +74,8 @@ class _Attributor:
         elif info.kind == "start":
             self.current[stream] = info.request_id
             backfill = info.request_id
+        if info.kind in ("start", "report") and info.request_id and stream:
+            self.streams[info.request_id] = stream
         rid = info.request_id or self.current.get(stream)
         if info.kind == "report":
             if info.request_id:
@@ -244,10 +247,12 @@ def _scan_logs(
             read_to[group.name] = hi
         findings: list[Finding] = []
         reports: set[str] = set()
+        streams: dict[str, str] = {}
         for group in groups:
             attributor = _Attributor()
             findings.extend(_scan_group(group, events[group.name], rules, request_ids, attributor))
             reports |= attributor.reports
+            streams.update(attributor.streams)
         findings = collapse(findings)
         missing = set(request_ids) - reports
         blind = [g for g in groups if g.function in invoked and g.name not in errors
@@ -285,6 +290,7 @@ def _scan_logs(
         errors=tuple(errors.values()),
         api_calls=source.api_calls - calls_before,
         notes=notes,
+        request_streams={rid: s for rid, s in streams.items() if rid in request_ids},
     )
 
 

@@ -87,7 +87,7 @@ class _Builder:
         for finding in scan.findings if scan else ():
             if finding.request_id and finding.log_stream:
                 self.streams.setdefault(finding.request_id, finding.log_stream)
-        self.streams.update(dict(getattr(scan, "request_streams", None) or {}))
+        self.streams.update(scan.request_streams if scan else {})
 
     def t(self, text: Any) -> str:
         return self.r.text(str(text)) if text is not None else ""
@@ -169,7 +169,7 @@ class _Builder:
             "latency_ms": round(ex.latency_ms) if ex else None,
             "init_ms": round(init) if init is not None else None,
             "request_id": ex.request_id if ex else None,
-            "links": self.links(check.function, ex.request_id if ex else None),
+            "links": self.links(check.function, ex.request_id if ex else None)[:1],  # the best
             "request": self.request(result),
             "response": response,
         }
@@ -272,6 +272,7 @@ def report_data(
              "runtime": ref.runtime or "", "log_group": ref.log_group or "",
              "cold_starts": len(colds.get(name, ())),
              "init_ms": [round(v) for v in colds.get(name, ())],
+             "init_text": _inits(colds.get(name, [])),
              "url": log_group_url(region, ref.log_group) if region and ref.log_group else None}
             for name, ref in functions.items()
         ],
@@ -285,6 +286,15 @@ def report_data(
         },
         "timeline": timeline(spans),
     }
+
+
+def _inits(values: list[float]) -> str:
+    """Each Init Duration, or for many cold starts their spread."""
+    if len(values) <= 8:
+        return ", ".join(f"{v:.0f} ms" for v in values)
+    ordered = sorted(values)
+    middle = ordered[len(ordered) // 2]
+    return f"min {ordered[0]:.0f} ms, median {middle:.0f} ms, max {ordered[-1]:.0f} ms"
 
 
 def _console_region(meta: Mapping[str, Any], functions: Mapping[str, FunctionRef]) -> str | None:

@@ -102,6 +102,8 @@ def test_errors_inside_the_window_are_found_and_attributed(
     assert by_rule["module-not-found"].check_id == "s::providers"
     assert by_rule["module-not-found"].function == "api"
     assert result.api_calls == 1
+    # each invocation's stream, for the HTML report's links to the CloudWatch console
+    assert result.request_streams == {R1: stream(), R2: stream(suffix="def")}
 
 
 def test_init_phase_error_goes_to_the_next_request(moto_env: Environment, logs: Logs) -> None:

@@ -114,6 +114,17 @@ def test_aws_runs_link_each_invocation_to_the_cloudwatch_console(
     stream = [u for u in links if "log-events/2024$252F01$252F01$252F$255Blive$255Dabc" in u]
     assert stream and all(u.endswith("$3FfilterPattern$3D$2522req-2$2522") for u in stream)
     assert any(u.endswith("/log-events$3FfilterPattern$3D$2522req-1$2522") for u in links)
+    # the scan knows every invocation's stream: the passing check links to its own too
+    scan = run_events[-2]
+    assert isinstance(scan, ScanFinished)
+    streams = {"req-1": "2024/01/02/[7]fresh"}
+    known = [dataclasses.replace(e, scan=dataclasses.replace(e.scan, request_streams=streams))
+             if isinstance(e, (ScanFinished, RunFinished)) and e.scan else e
+             for e in on_aws(run_events)]
+    page = parse(write(tmp_path / "known.html", known))
+    hrefs = [a.attrs["href"] for a in page.all("a")]
+    assert any(u.endswith("log-events/2024$252F01$252F02$252F$255B7$255Dfresh"
+                          "$3FfilterPattern$3D$2522req-1$2522") for u in hrefs)
     assert any(u.endswith("#logsV2:log-groups/log-group/$252Faws$252Flambda$252F"
                           "prod-BackendApiFunction-zeRfK8") for u in links)  # the function's group
     # a local (or moto, LocalStack) run has no console links
