@@ -148,3 +148,46 @@ def test_sigterm_mid_canary_restores_the_routing(release: Release) -> None:
     report = _report(release)
     assert report["run"]["interrupted"] == "SIGTERM"
     assert _decisions(release) == [("restored", "1", "2")]
+
+
+def test_a_crash_mid_gate_restores_the_alias_and_says_so(release: Release, monkeypatch) -> None:
+    import pytest
+
+    from smoke.runner import Runner
+
+    release.publish(GOOD)
+    release.client.create_alias(FunctionName="Api", Name="live", FunctionVersion="1")
+    release.publish(GOOD + "# v2\n")
+    real_run = Runner.run
+    calls = []
+
+    def crash_on_the_post_check(self: Runner):  # a bug after the alias moved
+        calls.append(1)
+        if len(calls) == 2:
+            assert release.alias()["version"] == "2"
+            raise RuntimeError("a bug in the post-check")
+        return real_run(self)
+
+    monkeypatch.setattr(Runner, "run", crash_on_the_post_check)
+    with pytest.raises(RuntimeError, match="a bug in the post-check"):
+        main(["gate", "prod", "--log-wait", "2"])
+    assert release.alias() == {"version": "1", "weights": {}}
+    report = _report(release)
+    assert _decisions(release) == [("restored", "1", "2")]
+    assert "crashed: alias live restored to version 1" in report["gate"]["decisions"][0]["why"]
+    assert any("the gate crashed: RuntimeError" in n for n in report["gate"]["notes"])
+
+
+def test_user_mistakes_are_one_clear_line(release: Release, capsys) -> None:
+    assert main(["gate", "prod", "--canary", "10"]) == 2
+    assert "--canary PERCENT and --canary-minutes M go together" in capsys.readouterr().err
+    assert main(["gate", "prod", "--version", "live"]) == 2
+    assert "is a published version number" in capsys.readouterr().err
+    text = (release.root / "smoke.yaml").read_text()
+    (release.root / "smoke.yaml").write_text(text.replace(", qualifier: live", ""))
+    assert main(["gate", "prod"]) == 2
+    err = capsys.readouterr().err
+    assert "has no function with an alias qualifier" in err and "Traceback" not in err
+    (release.root / "smoke.yaml").write_text(text)
+    assert main(["gate", "prod"]) == 3  # the alias does not exist yet
+    assert "has no alias or version 'live'" in capsys.readouterr().err
