@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from smoke.errors import CheckNotExecuted, LogScanError, SmokeError
 from smoke.logscan import LogEvent
@@ -114,6 +114,7 @@ class SmokeSession:
                 self.transport, self.functions = conn.transport, conn.functions
                 self.unavailable = conn.unavailable
                 self.redactor.add(*conn.secrets)
+                _warn_about_local_pythons(conn.runtime_info)
             except SmokeError as exc:
                 self._problem = exc
             local = self.env.is_local and self.env.via == "invoke"
@@ -257,3 +258,14 @@ def write_reports(
         for event in events:
             reporter.handle_event(event)
         reporter.shutdown()
+
+
+def _warn_about_local_pythons(runtime_info: dict[str, Any]) -> None:
+    """A function that runs locally on another Python than it declares is a pytest warning
+    (the warnings summary), as it is a console warning of ``smoke run``."""
+    import warnings
+
+    for logical, info in sorted(runtime_info.items()):
+        for text in info.get("warnings", ()):
+            if str(text).startswith("NO PYTHON"):
+                warnings.warn(f"smoke: {logical}: {text}", UserWarning, stacklevel=2)

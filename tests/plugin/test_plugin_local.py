@@ -65,3 +65,28 @@ def test_log_scan_items_follow_the_selected_checks_and_ignore_marker_selection(
                                 "-k", "health")
     result.assert_outcomes(passed=2, deselected=3)
     assert "log-scan" not in result.stdout.str()
+
+
+def test_a_function_on_another_python_than_declared_is_a_pytest_warning(
+    pytester: pytest.Pytester,
+) -> None:
+    from plugin_project import write_project
+
+    code = pytester.path / "code"
+    code.mkdir()
+    (code / "app.py").write_text("def handler(event, context):\n    return {'ok': True}\n")
+    write_project(pytester.path, """\
+        environments:
+          local:
+            functions:
+              api: {handler: app.handler, code: code, runtime: python3.99}
+        """, {"api.yaml": """\
+        suite: api
+        function: api
+        event: raw
+        checks:
+          - {name: ping, payload: {}, mutates: false}
+        """})  # fmt: skip
+    result = pytester.runpytest("suites", "--smoke-env", "local", "--smoke-log-wait", "5")
+    result.assert_outcomes(passed=2)  # python3.99 is installed nowhere; the handler runs anyway
+    result.stdout.fnmatch_lines(["*warnings summary*", "*smoke: api: NO PYTHON 3.99 FOUND*"])
