@@ -69,3 +69,66 @@ def subprocess_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+def run_process(argv: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
+                ok_codes: tuple[int, ...] = (0,)) -> tuple[float, int]:
+    """Run ``argv`` to the end: (wall seconds, peak RSS of that process in MiB).
+
+    ``os.wait4`` gives the child's own resource usage (not the maximum over every
+    child this benchmark ever waited for, as ``RUSAGE_CHILDREN`` would).
+    """
+    import subprocess
+
+    t0 = time.perf_counter()
+    child = subprocess.Popen(argv, cwd=cwd, env=env or subprocess_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - t0
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode not in ok_codes:
+        err = child.stderr.read().decode(errors="replace") if child.stderr else ""
+        raise SystemExit(f"{' '.join(argv)} exited {child.returncode}:\n{err[-2000:]}")
+    if child.stderr:
+        child.stderr.close()
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def median_process(argv: list[str], runs: int, **kwargs: object) -> tuple[float, int, list[float]]:
+    """Median wall time and largest peak RSS (MiB) of ``runs`` runs of ``argv``."""
+    times, peak = [], 0
+    for _ in range(runs):
+        elapsed, rss = run_process(argv, **kwargs)  # type: ignore[arg-type]
+        times.append(elapsed)
+        peak = max(peak, rss)
+    return statistics.median(times), peak, times
+
+
+def write_project(root: Path, base_url: str, checks: int, *, per_file: int = 0,
+                  via: str = "http", schema: bool = False) -> Path:
+    """A smoke.yaml with one environment ``bench`` and ``checks`` GET checks in suites/.
+
+    ``per_file`` splits the checks into several suite files (0: one file). With
+    ``schema``, every check also has an ``expect.json_schema`` (the same one).
+    """
+    (root / "suites").mkdir(parents=True, exist_ok=True)
+    if via == "http":
+        env = f"    via: http\n    base_url: {base_url}\n    functions:\n      api: {{name: bench-fn}}\n"
+    else:
+        env = (f"    region: us-east-1\n    endpoint_url: {base_url}\n"
+               "    functions:\n      api: {name: bench-fn}\n")
+    (root / "smoke.yaml").write_text(f"environments:\n  bench:\n{env}", encoding="utf-8")
+    per_file = per_file or checks
+    expect = "{status: 200, json_schema: {type: object, required: [status]}}" if schema \
+        else "{status: 200}"
+    for start in range(0, checks, per_file):
+        lines = [f"suite: bench-{start // per_file}", "function: api", "checks:"]
+        lines += [f"  - {{name: c{i:05d}, get: /item/{i}, expect: {expect}}}"
+                  for i in range(start, min(checks, start + per_file))]
+        (root / "suites" / f"bench-{start // per_file}.yaml").write_text(
+            "\n".join(lines) + "\n", encoding="utf-8")
+    return root
+
+
+def smoke_argv(*args: str) -> list[str]:
+    return [sys.executable, "-m", "smoke", *args]
