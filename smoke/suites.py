@@ -338,18 +338,16 @@ class _SuiteBuilder:
         )
 
     def check_json_schema(self, data: Any, schema: Any) -> None:
-        from jsonschema import Draft202012Validator
-        from jsonschema.exceptions import SchemaError
+        from smoke.schema.expect import metaschema_error
 
-        try:
-            Draft202012Validator.check_schema(to_plain(schema))
-        except SchemaError as exc:
+        exc = metaschema_error(to_plain(schema))
+        if exc is not None:
             where = ".".join(str(p) for p in exc.absolute_path) or "the top"
             raise self.error(
                 f"expect.json_schema is not a valid JSON Schema: {exc.message} (at {where})",
                 node_location(data, "json_schema", self.file),
                 hint="See https://json-schema.org/understanding-json-schema/ (draft 2020-12).",
-            ) from None
+            )
 
 
 def _text(value: Any) -> str:

@@ -204,16 +204,14 @@ def _json_schema(schema: Any, document: Any, text: str) -> Iterator[Failure]:
             actual=excerpt(text) if text.strip() else "(empty body)",
         )
         return
-    import jsonschema
-    from jsonschema.exceptions import SchemaError
+    from smoke.schema.expect import validator
 
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    try:
-        cls.check_schema(schema)
-    except SchemaError as exc:
-        yield Failure("json_schema", f"the json_schema of this check is invalid: {exc.message}")
+    judge = validator(schema)
+    if isinstance(judge, Exception):  # a SchemaError: the schema itself is invalid
+        message = getattr(judge, "message", str(judge))
+        yield Failure("json_schema", f"the json_schema of this check is invalid: {message}")
         return
-    errors = sorted(cls(schema).iter_errors(document), key=lambda e: list(map(str, e.path)))
+    errors = sorted(judge.iter_errors(document), key=lambda e: list(map(str, e.path)))
     for error in errors[:MAX_SCHEMA_ERRORS]:
         yield Failure(
             "json_schema",

@@ -12,6 +12,8 @@ quoted lines.
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,42 +25,56 @@ from smoke.errors import ConfigError
 from smoke.model import Location
 
 MAX_BYTES = 1024 * 1024
-MAX_NODES = 100_000
+MAX_ALIAS_VALUES = 100_000  # values that aliases may add beyond what is written out
+MAX_NODES = MAX_ALIAS_VALUES  # the old name
 _QUOTE_MAX_LINES = 8
+_CONTROL = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x08: "backspace", 0x0C: "form feed"}
 
 
 class MarkedDict(dict[str, Any]):
     """A YAML mapping with its location and the location of each key's entry."""
 
-    loc: Location
-    entry_locs: dict[str, Location]  # key line .. end of its value
-    key_locs: dict[str, Location]  # the key alone
+    _file: str
+    _span: tuple[int, int]
+    _entries: dict[str, tuple[int, int]]  # key line .. end of its value
+    _keys: dict[str, tuple[int, int]]  # the key alone
+
+    @property
+    def loc(self) -> Location:
+        return Location(self._file, *self._span)
 
 
 class MarkedList(list[Any]):
     """A YAML sequence with its location and the location of each item."""
 
-    loc: Location
-    item_locs: list[Location]
+    _file: str
+    _span: tuple[int, int]
+    _items: list[tuple[int, int]]
+
+    @property
+    def loc(self) -> Location:
+        return Location(self._file, *self._span)
 
 
 def node_location(container: Any, key: Any, file: str = "<unknown>") -> Location:
     """Where ``container[key]`` was written (for a mapping: from the key's line)."""
-    if isinstance(container, MarkedDict) and key in container.entry_locs:
-        return container.entry_locs[key]
+    if isinstance(container, MarkedDict) and key in container._entries:
+        return Location(container._file, *container._entries[key])
     if (
         isinstance(container, MarkedList)
         and isinstance(key, int)
-        and 0 <= key < len(container.item_locs)
+        and 0 <= key < len(container._items)
     ):
-        return container.item_locs[key]
+        return Location(container._file, *container._items[key])
     return location_of(container, file)
 
 
 def key_location(container: Any, key: str, file: str = "<unknown>") -> Location:
     """Where the key ``key`` itself was written in a mapping."""
-    if isinstance(container, MarkedDict) and key in container.key_locs:
-        return container.key_locs[key]
+    if isinstance(container, MarkedDict) and key in container._keys:
+        return Location(container._file, *container._keys[key])
     return location_of(container, file)
 
 
@@ -67,92 +83,111 @@ def location_of(value: Any, file: str = "<unknown>") -> Location:
     return loc if isinstance(loc, Location) else Location(file)
 
 
-def _end_line(node: yaml.Node) -> int:
+def _end_line(node: Any) -> int:
     """1-based last line of a node, ignoring trailing comments and blank lines."""
-    if isinstance(node, yaml.MappingNode) and node.value and not node.flow_style:
-        return _end_line(node.value[-1][1])
-    if isinstance(node, yaml.SequenceNode) and node.value and not node.flow_style:
-        return _end_line(node.value[-1])
+    while isinstance(node, _COLLECTIONS) and node.value and not node.flow_style:
+        node = node.value[-1][1] if isinstance(node, yaml.MappingNode) else node.value[-1]
     mark = node.end_mark
     end = mark.line if mark.column == 0 else mark.line + 1
     return max(end, node.start_mark.line + 1)
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    """How many values the node stands for once aliases are expanded."""
-    if id(node) in memo:
-        return memo[id(node)]
-    size = 1
-    if isinstance(node, yaml.MappingNode):
-        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
-    elif isinstance(node, yaml.SequenceNode):
-        size += sum(_expanded_size(child, memo) for child in node.value)
-    memo[id(node)] = size
-    return size
+def _span(node: yaml.Node, start: yaml.Node | None = None) -> tuple[int, int]:
+    return (start or node).start_mark.line + 1, _end_line(node)
 
 
-class _MarkedLoader(yaml.SafeLoader):
-    """SafeLoader that builds MarkedDict/MarkedList and rejects duplicate keys."""
+_COLLECTIONS = (yaml.MappingNode, yaml.SequenceNode)
 
-    def __init__(self, stream: str, file: str) -> None:
-        super().__init__(stream)
-        self.file = file
-        self.text = stream
-        self._open_anchors: set[str] = set()
 
-    def _loc(self, node: yaml.Node, start: yaml.Node | None = None) -> Location:
-        first = (start or node).start_mark.line + 1
-        return Location(self.file, first, _end_line(node))
+class _Unusual(Exception):
+    """The C loader met something the pure-Python loader must judge (aliases to
+    themselves): the document is read again by the reference loader."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(AliasEvent):
-            event = self.peek_event()
-            if event.anchor in self._open_anchors:
-                raise yaml.composer.ComposerError(
-                    None, None, f"the alias *{event.anchor} refers to itself", event.start_mark
-                )
-            return super().compose_node(parent, index)
-        anchor = getattr(self.peek_event(), "anchor", None)
-        if anchor:
-            self._open_anchors.add(anchor)
-        try:
-            return super().compose_node(parent, index)
-        finally:
-            self._open_anchors.discard(anchor or "")
+
+def _alias_check(root: yaml.Node) -> tuple[int, int]:
+    """(values once aliases are expanded, distinct nodes); ``_Unusual`` on a cycle."""
+    memo: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        found = memo.get(key)
+        if found is not None:
+            return found
+        if key in open_nodes:
+            raise _Unusual("an alias refers to a collection that contains it")
+        total = 1
+        if isinstance(node, _COLLECTIONS):
+            open_nodes.add(key)
+            if isinstance(node, yaml.MappingNode):
+                total += sum(size(k) + size(v) for k, v in node.value)
+            else:
+                total += sum(size(child) for child in node.value)
+            open_nodes.discard(key)
+        memo[key] = total
+        return total
+
+    return size(root), len(memo)
+
+
+class _MarkedConstructor(yaml.constructor.SafeConstructor):
+    """Builds MarkedDict/MarkedList, rejects duplicate keys, unsupported tags, lone
+    surrogates (``"\\ud800"``) and alias bombs. Shared by the C and Python loaders."""
+
+    file: str
+    text: str
 
     def construct_document(self, node: yaml.Node) -> Any:
-        size = _expanded_size(node, {})
-        if size > MAX_NODES:
-            raise yaml.constructor.ConstructorError(
-                None,
-                None,
-                f"aliases expand to {size} values (the limit is {MAX_NODES})",
-                node.start_mark,
-            )
+        if "&" in self.text and "*" in self.text:  # no anchor or no alias: nothing to expand
+            expanded, distinct = _alias_check(node)
+            if expanded - distinct > MAX_ALIAS_VALUES:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"aliases expand to {expanded} values, {expanded - distinct} more than "
+                    f"written (the limit is {MAX_ALIAS_VALUES})",
+                    node.start_mark,
+                )
         return super().construct_document(node)
+
+    def construct_scalar(self, node: Any) -> Any:
+        value = super().construct_scalar(node)
+        if node.style == '"' and isinstance(value, str) and _SURROGATE.search(value):
+            raise _surrogate_error(node)
+        return value
 
     def construct_marked_mapping(self, node: yaml.MappingNode) -> Iterator[MarkedDict]:
         data = MarkedDict()
-        data.loc = self._loc(node)
-        data.entry_locs, data.key_locs = {}, {}
+        data._file = self.file
+        data._span = _span(node)
+        entries: dict[str, tuple[int, int]] = {}
+        keys: dict[str, tuple[int, int]] = {}
+        data._entries, data._keys = entries, keys
         yield data
         seen: dict[str, int] = {}
+        merge = False
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
+                merge = True
                 continue
             key = self._key(key_node)
             if key in seen:
                 raise duplicate_key_error(self.file, self.text, key, seen[key], key_node)
             seen[key] = key_node.start_mark.line + 1
-        self.flatten_mapping(node)
+        if merge:
+            self.flatten_mapping(node)
+        construct = self.construct_object
         for key_node, value_node in node.value:
             key = self._key(key_node)
-            data[key] = self.construct_object(value_node, deep=True)
-            data.entry_locs[key] = self._loc(value_node, start=key_node)
-            data.key_locs[key] = self._loc(key_node)
+            data[key] = construct(value_node, deep=True)
+            line = key_node.start_mark.line + 1
+            entries[key] = (line, _end_line(value_node))
+            keys[key] = (line, _end_line(key_node))
 
     def _key(self, node: yaml.Node) -> str:
         if isinstance(node, yaml.ScalarNode):
+            if node.style == '"' and _SURROGATE.search(node.value):
+                raise _surrogate_error(node)
             return str(node.value)
         raise yaml.constructor.ConstructorError(
             None, None, "a key must be a plain string, not a list or mapping", node.start_mark
@@ -160,12 +195,15 @@ class _MarkedLoader(yaml.SafeLoader):
 
     def construct_marked_sequence(self, node: yaml.SequenceNode) -> Iterator[MarkedList]:
         data = MarkedList()
-        data.loc = self._loc(node)
-        data.item_locs = []
+        data._file = self.file
+        data._span = _span(node)
+        items: list[tuple[int, int]] = []
+        data._items = items
         yield data
+        construct = self.construct_object
         for child in node.value:
-            data.append(self.construct_object(child, deep=True))
-            data.item_locs.append(self._loc(child))
+            data.append(construct(child, deep=True))
+            items.append(_span(child))
 
     def construct_as_text(self, node: yaml.ScalarNode) -> str:
         return str(self.construct_scalar(node))
@@ -180,16 +218,117 @@ class _MarkedLoader(yaml.SafeLoader):
         )
 
 
-_MarkedLoader.yaml_constructors = {
+def _surrogate_error(node: yaml.Node) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(
+        None,
+        None,
+        "the string has an escape for half of a UTF-16 surrogate pair (\\ud800-\\udfff), "
+        "which is not a character; write the character itself, or \\U0001F600 for one "
+        "beyond U+FFFF",
+        node.start_mark,
+    )
+
+
+_MarkedConstructor.yaml_constructors = {
     tag: ctor
     for tag, ctor in yaml.SafeLoader.yaml_constructors.items()
     if tag is not None and tag.rsplit(":", 1)[-1] in {"null", "bool", "int", "float", "str"}
 }
-_MarkedLoader.add_constructor("tag:yaml.org,2002:map", _MarkedLoader.construct_marked_mapping)
-_MarkedLoader.add_constructor("tag:yaml.org,2002:seq", _MarkedLoader.construct_marked_sequence)
-for _tag in ("timestamp", "value"):  # dates and a bare "=" stay text (JSON has neither)
-    _MarkedLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _MarkedLoader.construct_as_text)
-_MarkedLoader.add_constructor(None, _MarkedLoader.construct_unsupported)
+_MarkedConstructor.yaml_constructors.update({
+    "tag:yaml.org,2002:map": _MarkedConstructor.construct_marked_mapping,
+    "tag:yaml.org,2002:seq": _MarkedConstructor.construct_marked_sequence,
+    # dates and a bare "=" stay text (JSON has neither)
+    "tag:yaml.org,2002:timestamp": _MarkedConstructor.construct_as_text,
+    "tag:yaml.org,2002:value": _MarkedConstructor.construct_as_text,
+    None: _MarkedConstructor.construct_unsupported,
+})
+
+
+class SelfAliasComposer(yaml.composer.Composer):
+    """The pure-Python composer, refusing an alias inside the collection it names."""
+
+    _open_anchors: set[str]
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        parser: Any = self
+        if not hasattr(self, "_open_anchors"):
+            self._open_anchors = set()
+        if parser.check_event(AliasEvent):
+            event = parser.peek_event()
+            if event.anchor in self._open_anchors:
+                raise yaml.composer.ComposerError(
+                    None, None, f"the alias *{event.anchor} refers to itself", event.start_mark
+                )
+            return super().compose_node(parent, index)
+        anchor = getattr(parser.peek_event(), "anchor", None)
+        if anchor:
+            self._open_anchors.add(anchor)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._open_anchors.discard(anchor or "")
+
+
+class _MarkedLoader(
+    yaml.reader.Reader,
+    yaml.scanner.Scanner,
+    yaml.parser.Parser,
+    SelfAliasComposer,
+    _MarkedConstructor,
+    yaml.resolver.Resolver,
+):
+    """The pure-Python loader: the reference for every error and line number."""
+
+    def __init__(self, stream: str, file: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        SelfAliasComposer.__init__(self)
+        _MarkedConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self.file, self.text = file, stream
+
+
+_CParser: Any = getattr(importlib.import_module("yaml.cyaml"), "CParser", None)
+_CMarkedLoader: Any = None
+if _CParser is not None:
+
+    class _CMarkedLoaderImpl(_CParser, _MarkedConstructor, yaml.resolver.Resolver):
+        """libyaml's parser and composer (same nodes, same marks) + the same constructor."""
+
+        def __init__(self, stream: str, file: str) -> None:
+            _CParser.__init__(self, stream)
+            _MarkedConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self.file, self.text = file, stream
+
+    _CMarkedLoader = _CMarkedLoaderImpl
+
+
+def parse_document(
+    text: str, file: str, loader: Any = _MarkedLoader, c_loader: Any = _CMarkedLoader
+) -> Any:
+    """One YAML document read with ``c_loader`` (libyaml) when there is one.
+
+    Anything unusual on the C path (a syntax error, a duplicate key, an alias to
+    itself, nesting past libyaml's limit) reads the text again with the pure-Python
+    ``loader``, the reference: both give the same errors, with the same lines.
+    Raises what the pure-Python loader raises (``yaml.YAMLError``, ``ConfigError``,
+    ``RecursionError``).
+    """
+    if c_loader is not None:
+        c = c_loader(text, file)
+        try:
+            return c.get_single_data()
+        except (yaml.YAMLError, ConfigError, RecursionError, _Unusual):
+            pass
+        finally:
+            c.dispose()
+    py = loader(text, file)
+    try:
+        return py.get_single_data()
+    finally:
+        py.dispose()
 
 
 def duplicate_key_error(
@@ -241,35 +380,122 @@ def _text_of(path_or_text: str | Path) -> str | None:
     return path_or_text
 
 
-def read_text(path: str | Path) -> str:
-    """The file's text, or a ConfigError for a missing, huge or non-UTF-8 file."""
+def read_text(path: str | Path, limit: int = MAX_BYTES, what: str = "") -> str:
+    """The file's text, or a ConfigError with file (and line) for anything else.
+
+    At most ``limit`` bytes are read, whatever ``stat()`` says (devices such as
+    /dev/zero, /proc files); FIFOs, sockets and devices are refused without blocking.
+    UTF-8 (with or without a BOM) and UTF-16 with a BOM are read; control characters
+    that YAML forbids (NUL, ESC, DEL, C1...) are refused at their line.
+    """
     file = str(path)
-    try:
-        size = Path(path).stat().st_size
-        if size > MAX_BYTES:
+    raw = _read_bounded(path, file, limit, what)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError:
             raise ConfigError(
-                f"file is too large ({size} bytes; the limit is {MAX_BYTES} bytes)",
-                Location(file),
-                hint="Suites and smoke.yaml are small YAML files; split it into several suites.",
-            )
-        raw = Path(path).read_bytes()
+                "the file starts with a UTF-16 byte order mark but is not UTF-16 text",
+                Location(file, 1),
+                hint="Save the file as UTF-8.",
+            ) from None
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            shown = _visible(raw.decode("utf-8", errors="replace"))
+            raise ConfigError(
+                f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+                Location(file, line),
+                quote_lines(shown, line),
+                hint="Save the file as UTF-8.",
+            ) from None
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        raise _control_error(file, text, bad.start())
+    return text
+
+
+def _read_bounded(path: str | Path, file: str, limit: int, what: str) -> bytes:
+    import errno
+    import os
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
+        if os.path.islink(path):
+            target = os.readlink(path)
+            raise ConfigError(
+                f"is a broken symbolic link (to {target})", Location(file)
+            ) from None
         raise ConfigError("file not found", Location(file)) from None
     except IsADirectoryError:
         raise ConfigError("is a directory, not a YAML file", Location(file)) from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ConfigError(
+                "is a symbolic link loop (it never reaches a file)",
+                Location(file),
+                hint="Point the link at the real file (ls -l shows where it goes).",
+            ) from None
         raise ConfigError(f"cannot read the file: {exc.strerror}", Location(file)) from None
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        shown = raw.decode("utf-8", errors="replace")
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ConfigError("is a directory, not a YAML file", Location(file))
+        if not stat.S_ISREG(mode):
+            kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else (
+                "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file"
+            )
+            raise ConfigError(
+                f"is {kind}, not a regular file",
+                Location(file),
+                hint=f"smoke reads {what or 'suites and smoke.yaml'} from regular files; "
+                "write the content to a file first.",
+            )
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(1024 * 1024, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ConfigError(f"cannot read the file: {exc.strerror}", Location(file)) from None
+    finally:
+        os.close(fd)
+    if size > limit:
         raise ConfigError(
-            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-            Location(file, line),
-            quote_lines(shown, line),
-            hint="Save the file as UTF-8.",
-        ) from None
+            f"file is too large (more than {limit} bytes)",
+            Location(file),
+            hint=f"{what[:1].upper() + what[1:] if what else 'Suites and smoke.yaml'} are "
+            "small YAML files; split it into several files.",
+        )
+    return b"".join(chunks)
+
+
+def _visible(text: str) -> str:
+    """``text`` with control characters spelled out (safe to quote on a terminal)."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _control_error(file: str, text: str, index: int) -> ConfigError:
+    code = ord(text[index])
+    name = _CONTROL_NAMES.get(code, "a C1 control character" if 0x80 <= code <= 0x9F else "")
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    spelled = f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    return ConfigError(
+        f"the file contains the control character U+{code:04X}"
+        f"{f' ({name})' if name else ''} at column {column}, which YAML does not allow",
+        Location(file, line),
+        quote_lines(_visible(text), line),
+        hint=f"Remove it; to send it, write it as an escape in a double-quoted string: "
+        f'"{spelled}".',
+    )
 
 
 def load_yaml(path: str | Path) -> Any:
@@ -286,19 +512,14 @@ def load_yaml_text(path: str | Path) -> tuple[Any, str]:
 
 def parse_yaml_text(text: str, file: str) -> Any:
     """Parse YAML ``text`` (read from ``file``) as ``load_yaml`` does, with the same errors."""
-    loader = _MarkedLoader(text, file)
     try:
-        data = loader.get_single_data()
+        data = parse_document(text, file)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file, text) from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", Location(file)) from None
-    except ConfigError:
-        raise
+        raise ConfigError(f"invalid YAML: {exc}", Location(file, 1)) from None
     except RecursionError:
-        raise ConfigError("the YAML is nested too deeply", Location(file)) from None
-    finally:
-        loader.dispose()
+        raise nested_too_deeply(file, text) from None
     if data is None:
         raise ConfigError(
             "the file is empty",
@@ -307,6 +528,39 @@ def parse_yaml_text(text: str, file: str) -> Any:
             "smoke.yaml starts with `environments:`.",
         )
     return data
+
+
+def nested_too_deeply(file: str, text: str) -> ConfigError:
+    """The error for a document deeper than Python's recursion allows, at its deepest line."""
+    line = _deepest_line(text)
+    return ConfigError(
+        "the YAML is nested too deeply (hundreds of levels); the deepest point is "
+        f"around line {line}",
+        Location(file, line),
+        quote_lines(_visible(text), line),
+        hint="Suites, smoke.yaml and templates need a few levels of nesting, not hundreds.",
+    )
+
+
+def _deepest_line(text: str) -> int:
+    """An estimate of the line where the document is nested deepest (1-based)."""
+    best, best_line, flow = -1, 1, 0
+    indents: list[int] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.lstrip(" ")
+        if not stripped or stripped.startswith("#"):
+            continue
+        indent = len(line) - len(stripped)
+        while indents and indents[-1] >= indent:
+            indents.pop()
+        indents.append(indent)
+        dashes = len(stripped) - len(stripped.lstrip("- "))
+        opened = stripped.count("[") + stripped.count("{")
+        depth = len(indents) + dashes + flow + opened
+        flow = max(0, flow + opened - stripped.count("]") - stripped.count("}"))
+        if depth > best:
+            best, best_line = depth, number
+    return best_line
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> ConfigError:

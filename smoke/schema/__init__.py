@@ -70,14 +70,25 @@ def _validator(name: str) -> Any:
     return Draft202012Validator(load_schema(name))
 
 
+@functools.cache
+def _fast_check(name: str) -> Any:
+    """The schema as plain predicates (``smoke.schema.fast``), or None."""
+    from smoke.schema.fast import compile_schema
+
+    return compile_schema(load_schema(name))
+
+
 def validate(data: Any, name: str, file: str, text: str, secrets: Iterable[str] = ()) -> None:
     """Validate ``data`` (from ``yamlload``) against the schema ``name``.
 
     A string holding an unset variable's placeholder (``<unset:NAME>``) is not held
     to a ``pattern``: its real value is unknown. Raises one ConfigError for the first problem in file order, with ``file:line``,
     the quoted lines, valid keys/values and a did-you-mean; later problems are
-    listed in its hint.
+    listed in its hint. A document the fast check accepts never imports jsonschema.
     """
+    fast = _fast_check(name)
+    if fast is not None and fast(data):
+        return
     deepest = [_deepest(error) for error in _validator(name).iter_errors(data)]
     issues = _non_finite(data, file)  # first: a bound's message about NaN would mislead
     issues += [
