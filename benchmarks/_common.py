@@ -72,8 +72,9 @@ def subprocess_env() -> dict[str, str]:
 
 
 def run_process(argv: list[str], *, cwd: Path | None = None, env: dict[str, str] | None = None,
-                ok_codes: tuple[int, ...] = (0,)) -> tuple[float, int]:
-    """Run ``argv`` to the end: (wall seconds, peak RSS of that process in MiB).
+                ok_codes: tuple[int, ...] = (0,)) -> tuple[float, int, float]:
+    """Run ``argv`` to the end: (wall seconds, peak RSS in MiB, CPU seconds), of that
+    process alone. CPU time (user + system) is the steadier measure on a busy machine.
 
     ``os.wait4`` gives the child's own resource usage (not the maximum over every
     child this benchmark ever waited for, as ``RUSAGE_CHILDREN`` would).
@@ -91,17 +92,26 @@ def run_process(argv: list[str], *, cwd: Path | None = None, env: dict[str, str]
         raise SystemExit(f"{' '.join(argv)} exited {child.returncode}:\n{err[-2000:]}")
     if child.stderr:
         child.stderr.close()
-    return elapsed, usage.ru_maxrss // 1024
+    return elapsed, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime
 
 
-def median_process(argv: list[str], runs: int, **kwargs: object) -> tuple[float, int, list[float]]:
-    """Median wall time and largest peak RSS (MiB) of ``runs`` runs of ``argv``."""
-    times, peak = [], 0
+class Measured:
+    """``runs`` runs of one command: median wall and CPU seconds, largest peak RSS."""
+
+    def __init__(self, times: list[float], cpus: list[float], rss_mib: int) -> None:
+        self.times, self.cpus, self.rss_mib = times, cpus, rss_mib
+        self.wall = statistics.median(times)
+        self.cpu = statistics.median(cpus)
+
+
+def median_process(argv: list[str], runs: int, **kwargs: object) -> Measured:
+    times, cpus, peak = [], [], 0
     for _ in range(runs):
-        elapsed, rss = run_process(argv, **kwargs)  # type: ignore[arg-type]
+        elapsed, rss, cpu = run_process(argv, **kwargs)  # type: ignore[arg-type]
         times.append(elapsed)
+        cpus.append(cpu)
         peak = max(peak, rss)
-    return statistics.median(times), peak, times
+    return Measured(times, cpus, peak)
 
 
 def write_project(root: Path, base_url: str, checks: int, *, per_file: int = 0,

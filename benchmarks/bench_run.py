@@ -36,20 +36,22 @@ def run_case(checks: int, delay_ms: float, concurrency: int, runs: int,
         root = write_project(Path(tmp), url, checks, per_file=per_file)
         argv = smoke_argv("run", "bench", "--concurrency", str(concurrency),
                           "--json", str(root / "r.json"), "--junit", str(root / "r.xml"))
-        median_process(RAW + [url, "50", str(concurrency)], 1)  # warm the file cache
-        raw_s, raw_rss, _ = median_process(RAW + [url, str(checks), str(concurrency)], runs)
-        smoke_s, rss, times = median_process(argv, runs, cwd=root)
+        median_process([*RAW, url, "50", str(concurrency)], 1)  # warm the file cache
+        raw = median_process([*RAW, url, str(checks), str(concurrency)], runs)
+        smoke = median_process(argv, runs, cwd=root)
+        smoke_s, rss, raw_s = smoke.wall, smoke.rss_mib, raw.wall
         json_size = (root / "r.json").stat().st_size
         xml_size = (root / "r.xml").stat().st_size
         report = json.loads((root / "r.json").read_text(encoding="utf-8"))
         passed = report["totals"]["passed"]
         cases = len(ET.parse(root / "r.xml").getroot().findall(".//testcase"))
     print(f"{checks} checks, server +{delay_ms:g} ms, concurrency {concurrency} "
-          f"(median of {runs}; runs: {', '.join(f'{t:.2f}' for t in times)} s)")
-    print(f"  smoke run (whole process):  {smoke_s:7.3f} s   peak RSS {rss} MiB")
+          f"(median of {runs}; runs: {', '.join(f'{t:.2f}' for t in smoke.times)} s)")
+    print(f"  smoke run (whole process):  {smoke_s:7.3f} s   peak RSS {rss} MiB   "
+          f"CPU {smoke.cpu:.2f} s")
     print(f"  ideal ceil(n/c) x delay:    {ideal:7.3f} s   smoke/ideal {smoke_s / ideal:.2f}x")
-    print(f"  raw asyncio client:         {raw_s:7.3f} s   peak RSS {raw_rss} MiB   "
-          f"smoke/raw {smoke_s / raw_s:.2f}x")
+    print(f"  raw asyncio client:         {raw_s:7.3f} s   peak RSS {raw.rss_mib} MiB   "
+          f"CPU {raw.cpu:.2f} s   smoke/raw {smoke_s / raw_s:.2f}x")
     print(f"  reports: JSON {json_size / 1024:.0f} KiB ({len(report['checks'])} checks, "
           f"{passed} passed), JUnit {xml_size / 1024:.0f} KiB ({cases} testcases)")
     ok = passed == checks and cases == checks

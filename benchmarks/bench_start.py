@@ -48,17 +48,20 @@ def main() -> None:
         ]
         for _, argv, cwd, _ in cases:  # warm the file cache and the bytecode
             median_process(argv, 1, cwd=cwd, env=env)
-        bare, _, _ = median_process([sys.executable, "-c", "pass"], runs, env=env)
-        rows.append(("python -c pass", bare, None, ""))
+        base = median_process([sys.executable, "-c", "pass"], runs, env=env)
+        bare = base.wall
+        rows.append(("python -c pass", bare, None, f"(CPU {base.cpu * 1000:.0f} ms)"))
         for label, argv, cwd, target in cases:
-            took, rss, _ = median_process(argv, runs, cwd=cwd, env=env)
+            measured = median_process(argv, runs, cwd=cwd, env=env)
+            took, rss = measured.wall, measured.rss_mib
             over = took - bare
             if label == "smoke --help":
                 verdict = f"target < {target * 1000:.0f} ms: {'OK' if took < target else 'MISSED'}"
             else:
                 verdict = (f"target <= +{target * 1000:.0f} ms: "
                            f"{'OK' if over <= target else 'MISSED'}")
-            rows.append((label, took, over, f"{verdict}  (peak RSS {rss} MiB)"))
+            rows.append((label, took, over, f"{verdict}  (CPU {measured.cpu * 1000:.0f} ms, "
+                         f"+{(measured.cpu - base.cpu) * 1000:.0f} ms; peak RSS {rss} MiB)"))
     print(f"median of {runs} runs each, whole process")
     for label, took, over, note in rows:
         extra = f"  +{over * 1000:6.1f} ms over bare" if over is not None else " " * 25

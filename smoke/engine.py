@@ -16,10 +16,11 @@ raised once every result is recorded.
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from smoke.errors import CheckNotExecuted, HarnessError
 from smoke.model import Check, CheckResult, Exchange, Failure, FunctionRef, Outcome
@@ -120,25 +121,38 @@ def run_checks(
     deadline = time.monotonic() + deadline_s if deadline_s is not None else None
     results: dict[int, CheckResult] = {}
     running: dict[Future[CheckResult], int] = {}
+    finished: queue.SimpleQueue[Future[CheckResult]] = queue.SimpleQueue()
     fatal: CheckNotExecuted | None = None
     halted: str | None = None  # why scheduling stopped
     next_index = 0
-    executor = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="smoke-check")
+    limit = max(1, concurrency)
+    executor = ThreadPoolExecutor(max_workers=limit, thread_name_prefix="smoke-check")
 
-    def collect(done: set[Future[CheckResult]]) -> None:
+    def collect(timeout: float) -> None:
+        """Record the checks that finished: O(1) per check (a completion queue, not
+        ``wait()`` over every running future each time one finishes)."""
         nonlocal fatal
-        for future in done:
-            index = running.pop(future)
-            check = checks[index]
+        try:
+            future = finished.get(timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            index = running.pop(future, None)
+            if index is not None:
+                check = checks[index]
+                try:
+                    result = future.result()
+                except CheckNotExecuted as exc:  # fatal: record, then stop scheduling
+                    fatal = fatal or exc
+                    result = CheckResult(check, Outcome.ERROR, error=f"not executed: {exc}")
+                except BaseException as exc:  # defensive: execute_check catches Exceptions
+                    result = CheckResult(check, Outcome.ERROR, error=f"crashed: {_describe(exc)}")
+                results[index] = result
+                emit(CheckFinished(result))
             try:
-                result = future.result()
-            except CheckNotExecuted as exc:  # fatal: record, then stop scheduling
-                fatal = fatal or exc
-                result = CheckResult(check, Outcome.ERROR, error=f"not executed: {exc}")
-            except BaseException as exc:  # defensive: execute_check catches Exceptions
-                result = CheckResult(check, Outcome.ERROR, error=f"crashed: {_describe(exc)}")
-            results[index] = result
-            emit(CheckFinished(result))
+                future = finished.get_nowait()
+            except queue.Empty:
+                return
 
     try:
         while next_index < len(checks) or running:
@@ -151,21 +165,20 @@ def run_checks(
                     halted = f"not run: the deadline of {deadline_s:g}s passed"
             if halted is not None:
                 break
-            while next_index < len(checks) and len(running) < max(1, concurrency):
+            while next_index < len(checks) and len(running) < limit:
                 check = checks[next_index]
                 emit(CheckStarted(check))
                 future = executor.submit(
                     execute_check, check, transport, functions, evaluate, unavailable
                 )
                 running[future] = next_index
+                future.add_done_callback(finished.put)
                 next_index += 1
-            done, _ = wait(set(running), timeout=_POLL_S, return_when=FIRST_COMPLETED)
-            collect(done)
+            collect(_POLL_S)
         if running:  # stopped with checks in flight: a short grace period
             grace_end = time.monotonic() + grace_s
             while running and time.monotonic() < grace_end and not (hurry and hurry.is_set()):
-                done, _ = wait(set(running), timeout=_POLL_S, return_when=FIRST_COMPLETED)
-                collect(done)
+                collect(min(_POLL_S, max(0.0, grace_end - time.monotonic())))
             for future, index in list(running.items()):
                 future.cancel()
                 result = CheckResult(

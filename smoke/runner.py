@@ -296,6 +296,7 @@ class Runner:
             with _builds_stopped_by(self.stop, env.is_local):
                 conn = connect(config, env, [c.function for c in plan.checks], stack,
                                log_dir=log_dir, http_timeout_s=opts.http_timeout_s,
+                               concurrency=opts.concurrency or DEFAULT_CONCURRENCY,
                                redact=self.redactor.final, stop=self.stop)
         except SmokeError as exc:
             self.emit(RunStarted(env.name, plan.checks, started, {}, meta))
@@ -379,6 +380,7 @@ def connect(
     config: Config, env: Environment, logical: Sequence[str], stack: contextlib.ExitStack,
     *, log_dir: Path, http_timeout_s: float = 10.0, redact: Callable[[str], str] | None = None,
     stop: threading.Event | None = None,
+    concurrency: int = 16,
 ) -> Connection:
     """Discovery (or the local runtime) once, before any check; everything opened is
     closed by ``stack``. Shared by ``smoke run`` and the pytest plugin. ``stop`` (a
@@ -388,7 +390,8 @@ def connect(
 
         if not env.base_url:
             raise HarnessError(f"environment {env.name!r} uses via: http but has no base_url")
-        http = HttpTransport(env.base_url, timeout_s=http_timeout_s)
+        http = HttpTransport(env.base_url, timeout_s=http_timeout_s,
+                             max_connections=max(1, concurrency))
         stack.callback(http.close)
         if not env.scans_logs:
             return Connection(http, {}, None)

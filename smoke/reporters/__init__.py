@@ -13,6 +13,7 @@ import contextlib
 import os
 import re
 import tempfile
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
@@ -38,8 +39,18 @@ LABELS = {
 }
 
 
+_learned: weakref.WeakKeyDictionary[Redactor, RunEvent] = weakref.WeakKeyDictionary()
+
+
 def learn(redactor: Redactor, event: RunEvent) -> None:
-    """Teach ``redactor`` the sensitive header values an event carries."""
+    """Teach ``redactor`` the sensitive header values an event carries.
+
+    Every reporter calls this for every event, and they usually share one redactor:
+    the event it has just learned is not read again (10,000 checks, three reporters).
+    """
+    if _learned.get(redactor) is event:
+        return
+    _learned[redactor] = event
     if isinstance(event, RunStarted):
         for check in event.checks:
             redactor.add_headers(check.request.headers)
@@ -147,8 +158,9 @@ def log_lines_that_matter(tail: str, limit: int = LOG_TAIL_LINES) -> list[str]:
     return kept[-limit:]
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same directory, fsync, rename.
+def write_atomic(path: Path, text: str | Iterable[str]) -> None:
+    """Write ``text`` (or its pieces, in turn) to ``path`` via a temp file in the same
+    directory, fsync, rename.
 
     Readers never see a half-written report. The file gets the usual permissions
     (0666 less the umask), not mkstemp's private 0600, so CI can upload and share it.
@@ -161,7 +173,10 @@ def write_atomic(path: Path, text: str) -> None:
         raise OSError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+            if isinstance(text, str):
+                fh.write(text)
+            else:
+                fh.writelines(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o666 & ~_umask())
@@ -174,10 +189,16 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write_report(path: Path, text: str, redactor: Redactor) -> None:
+def write_report(path: Path, text: str | Iterable[str], redactor: Redactor) -> None:
     """Write a report file: ``text`` through the last line of defence
-    (``Redactor.final``), then atomically. Every report writer goes through here."""
-    write_atomic(path, redactor.final(text))
+    (``Redactor.final``), then atomically. Every report writer goes through here.
+
+    ``text`` may come in pieces (the JSON report's, one per check): each piece is a
+    whole JSON value or line, so no secret is ever split between two pieces."""
+    if isinstance(text, str):
+        write_atomic(path, redactor.final(text))
+    else:
+        write_atomic(path, (redactor.final(piece) for piece in text))
 
 
 def _umask() -> int:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import platform
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from smoke.model import Check, CheckResult, Finding, FunctionRef, Outcome, ScanResult
@@ -140,8 +141,11 @@ def scan_entry(scan: ScanResult | None, redactor: Redactor) -> dict[str, Any] | 
 
 
 class JsonReporter(FileReporter):
+    """The report, written in one pass: each check's entry is encoded (by json's C
+    encoder) and written as it is made, one line per check; no whole-report tree or
+    string is ever held. ``report()`` gives the same data as one dict."""
 
-    def report(self) -> dict[str, Any] | None:
+    def _sections(self) -> list[tuple[str, Any]] | None:
         started, finished, scan = self.run.started, self.run.finished, self.run.scan
         if started is None:
             return None
@@ -149,9 +153,10 @@ class JsonReporter(FileReporter):
         end = finished.finished_at if finished else time.time()
         meta = dict(started.meta)
         colds = cold_starts(results)
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "run": {
+        redactor = self.redactor
+        return [
+            ("schema_version", SCHEMA_VERSION),
+            ("run", {
                 "environment": started.environment,
                 "started_at": iso(started.started_at),
                 "finished_at": iso(end),
@@ -163,20 +168,46 @@ class JsonReporter(FileReporter):
                 "exit_code": finished.exit_code if finished else None,
                 "interrupted": finished.interrupted if finished else "ended early",
                 "command": str(meta.get("command", "run")),
-            },
-            "functions": {  # names and log groups may come from ${VAR}s
-                k: {**self.redactor.data(
+            }),
+            ("functions", {  # names and log groups may come from ${VAR}s
+                k: {**redactor.data(
                         function_entry(v, dict(meta.get("local_runtime") or {}).get(k))),
                     "cold_starts": {"count": len(colds.get(k, ())),
                                     "init_ms": [round(ms, 2) for ms in colds.get(k, ())]}}
                 for k, v in started.functions.items()
-            },
-            "checks": [check_entry(r, self.redactor) for r in results],
-            "log_scan": scan_entry(scan, self.redactor),
-            "totals": totals(results, len(scan.findings) if scan else 0),
-        }
+            }),
+            ("checks", (check_entry(r, redactor) for r in results)),
+            ("log_scan", scan_entry(scan, redactor)),
+            ("totals", totals(results, len(scan.findings) if scan else 0)),
+        ]
+
+    def report(self) -> dict[str, Any] | None:
+        sections = self._sections()
+        if sections is None:
+            return None
+        return {k: list(v) if k == "checks" else v for k, v in sections}
+
+    def chunks(self) -> Iterator[str]:
+        """The report's text, piece by piece (valid JSON, indented for people)."""
+        sections = self._sections()
+        if sections is None:
+            return
+        yield "{\n"
+        last = len(sections) - 1
+        for i, (key, value) in enumerate(sections):
+            comma = "," if i < last else ""
+            if key == "checks":
+                yield '  "checks": ['
+                first = True
+                for entry in value:
+                    yield ("\n    " if first else ",\n    ") + json.dumps(entry)
+                    first = False
+                yield ("\n  ]" if not first else "]") + comma + "\n"
+            else:
+                text = json.dumps(value, indent=2).replace("\n", "\n  ")
+                yield f"  {json.dumps(key)}: {text}{comma}\n"
+        yield "}\n"
 
     def shutdown(self) -> None:
-        data = self.report()
-        if data is not None:
-            write_report(self.path, json.dumps(data, indent=2) + "\n", self.redactor)
+        if self.run.started is not None:
+            write_report(self.path, self.chunks(), self.redactor)

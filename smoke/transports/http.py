@@ -1,6 +1,7 @@
 """The HTTP transport: a check becomes a real HTTP request to the environment's base URL.
 
-One pooled ``httpx.Client`` per run; redirects are *not* followed (a 307 from
+One pooled ``httpx.Client`` per run, its HTTP/1.1 pool sized to the run's
+concurrency (a smaller pool makes checks queue for a connection); redirects are *not* followed (a 307 from
 the auth layer is itself the answer a check judges); explicit timeouts. httpx
 exceptions are translated here, so the engine only sees ``CheckNotExecuted``.
 """
@@ -50,7 +51,15 @@ class HttpTransport:
         self.base_url = base_url
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s
+        verify: Any = True
+        if transport is None and urlsplit(base_url).scheme.lower() == "http":
+            # every request goes to base_url (redirects are not followed): no TLS, so no
+            # CA bundle to load. A context without CAs would refuse any https peer.
+            import ssl
+
+            verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         self._client = httpx.Client(
+            verify=verify,
             follow_redirects=False,
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
             limits=httpx.Limits(
