@@ -132,6 +132,22 @@ def _alias_check(root: yaml.Node) -> tuple[int, int]:
     return size(root), len(memo)
 
 
+def check_aliases(root: yaml.Node, text: str) -> None:
+    """A ConstructorError when aliases make the document much larger than written
+    (an alias bomb: 643 bytes can stand for billions of values)."""
+    if "&" not in text or "*" not in text:  # no anchor or no alias: nothing to expand
+        return
+    expanded, distinct = _alias_check(root)
+    if expanded - distinct > MAX_ALIAS_VALUES:
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"aliases expand to {expanded} values, {expanded - distinct} more than "
+            f"written (the limit is {MAX_ALIAS_VALUES})",
+            root.start_mark,
+        )
+
+
 class _MarkedConstructor(yaml.constructor.SafeConstructor):
     """Builds MarkedDict/MarkedList, rejects duplicate keys, unsupported tags, lone
     surrogates (``"\\ud800"``) and alias bombs. Shared by the C and Python loaders."""
@@ -140,16 +156,7 @@ class _MarkedConstructor(yaml.constructor.SafeConstructor):
     text: str
 
     def construct_document(self, node: yaml.Node) -> Any:
-        if "&" in self.text and "*" in self.text:  # no anchor or no alias: nothing to expand
-            expanded, distinct = _alias_check(node)
-            if expanded - distinct > MAX_ALIAS_VALUES:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"aliases expand to {expanded} values, {expanded - distinct} more than "
-                    f"written (the limit is {MAX_ALIAS_VALUES})",
-                    node.start_mark,
-                )
+        check_aliases(node, self.text)
         return super().construct_document(node)
 
     def construct_scalar(self, node: Any) -> Any:
@@ -329,6 +336,8 @@ def parse_document(
     py = loader(text, file)
     try:
         return py.get_single_data()
+    except _Unusual as exc:  # never expected here: the pure composer refuses cycles
+        raise yaml.YAMLError(str(exc)) from None
     finally:
         py.dispose()
 

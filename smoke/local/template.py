@@ -19,7 +19,16 @@ import yaml
 
 from smoke.errors import ConfigError
 from smoke.model import Location
-from smoke.yamlload import quote_lines
+from smoke.yamlload import (
+    SelfAliasComposer,
+    check_aliases,
+    duplicate_key_error,
+    nested_too_deeply,
+    quote_lines,
+    read_text,
+)
+
+TEMPLATE_MAX_BYTES = 8 * 1024 * 1024  # CloudFormation's own limit is 1 MB; SAM's input is larger
 
 SERVERLESS_FUNCTION = "AWS::Serverless::Function"
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -59,8 +68,43 @@ class MarkedList(list[Any]):
     end_line: int = 0
 
 
-class TemplateLoader(yaml.SafeLoader):
-    """SafeLoader + CloudFormation short-form tags + line marks (no global patching)."""
+class TemplateLoader(SelfAliasComposer, yaml.SafeLoader):
+    """SafeLoader + CloudFormation short-form tags + line marks (no global patching).
+
+    Held to the suites' rules: an alias to itself or aliases that add more than
+    ``MAX_ALIAS_VALUES`` values are errors, and so is a key written twice in one
+    mapping (CloudFormation keeps the last one silently); keys are strings
+    (``123:`` is the logical id "123")."""
+
+    def __init__(self, stream: str, file: str = "<template>") -> None:
+        super().__init__(stream)
+        self.file, self.text = file, stream
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        check_aliases(node, self.text)
+        return super().construct_document(node)
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        seen: dict[str, int] = {}  # written keys only: a merged (<<) key may be overridden
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain string, not a list or mapping",
+                    key_node.start_mark,
+                )
+            key = str(key_node.value)
+            if key in seen:
+                raise duplicate_key_error(self.file, self.text, key, seen[key], key_node)
+            seen[key] = key_node.start_mark.line + 1
+        super().flatten_mapping(node)
+
+    def construct_pairs(self, node: yaml.MappingNode, deep: bool = False) -> list[tuple[Any, Any]]:
+        """Keys as written (``123:`` is "123", ``true:`` is "true"), values constructed."""
+        return [
+            (str(key.value), self.construct_object(value, deep=deep)) for key, value in node.value
+        ]
 
 
 def _construct_mapping(loader: TemplateLoader, node: yaml.MappingNode) -> MarkedDict:
@@ -177,12 +221,12 @@ class Template:
 
 
 def read_template(path: Path) -> Template:
+    text = read_text(path, TEMPLATE_MAX_BYTES, "templates")
+    loader = TemplateLoader(text, str(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read template: {exc.strerror}", Location(str(path))) from None
-    try:
-        data = yaml.load(text, Loader=TemplateLoader)
+        data = loader.get_single_data()
+    except RecursionError:
+        raise nested_too_deeply(str(path), text) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark else 0
@@ -199,6 +243,13 @@ def read_template(path: Path) -> Template:
             f"template is not valid YAML/JSON: {problem}", Location(str(path), line),
             snippet=quote_lines(text, line), hint=hint,
         ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            f"template is not valid YAML/JSON: {exc}", Location(str(path), 1)
+        ) from None
+    finally:
+        loader.dispose()
+    _check_sections(data, path)
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise ConfigError(
             "not a CloudFormation/SAM template: no Resources mapping",
@@ -218,6 +269,33 @@ def read_template(path: Path) -> Template:
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+def _check_sections(data: Any, path: Path) -> None:
+    """The template's top-level sections have the shapes CloudFormation requires."""
+    if not isinstance(data, dict):
+        return  # said below: no Resources mapping
+    for key in ("Resources", "Parameters", "Globals", "Conditions", "Mappings", "Outputs"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, dict):
+            _shape_error(path, data, key, f"{key} must be a mapping of names to entries")
+    globals_ = data.get("Globals") or {}
+    for key, value in globals_.items():
+        if value is not None and not isinstance(value, dict):
+            _shape_error(path, globals_, key, f"Globals.{key} must be a mapping of properties")
+    for logical_id, resource in (data.get("Resources") or {}).items():
+        if not isinstance(resource, dict):
+            _shape_error(path, data["Resources"], logical_id,
+                         f"resource {logical_id!r} must be a mapping with a Type")
+
+
+def _shape_error(path: Path, parent: Any, key: str, message: str) -> None:
+    line = getattr(parent, "key_lines", {}).get(key, getattr(parent, "line", 0))
+    raise ConfigError(
+        message, Location(str(path), line), quote_lines(path, line) if line else "",
+        hint="See the AWS SAM template anatomy: https://docs.aws.amazon.com/serverless-"
+        "application-model/latest/developerguide/sam-specification-template-anatomy.html",
+    )
 
 
 def function_definition(

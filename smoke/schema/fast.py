@@ -107,6 +107,9 @@ def _keyword(
     if key == "items":
         item = _compile(value, defs, compiled)
         return lambda v: not isinstance(v, list) or all(item(x) for x in v)
+    if key == "propertyNames":
+        name_ok = _compile(value, defs, compiled)
+        return lambda v: not isinstance(v, dict) or all(name_ok(k) for k in v)
     if key == "anyOf":
         options = [_compile(s, defs, compiled) for s in value]
         return lambda v: any(option(v) for option in options)
