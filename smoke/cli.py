@@ -29,17 +29,38 @@ _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _INTERRUPTED = threading.Event()  # the last run was cut short (signal or deadline)
 
 
-def parse_duration(text: str) -> float:
+MAX_DURATION_S = 366 * 86400.0  # a year: more is a typo (and overflows a timer)
+MAX_LOG_WAIT_S = 3600.0  # CloudWatch's ingestion lag is seconds, rarely minutes
+
+
+def parse_duration(text: str, limit: float = MAX_DURATION_S) -> float:
     """``"90s"``, ``"30m"``, ``"2h"``, ``"1d"``, ``"1h30m"`` or plain seconds -> seconds."""
     value = text.strip().lower()
     if re.fullmatch(r"\d+(\.\d+)?", value):
-        return float(value)
-    parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", value)
-    if not parts or "".join(n + u for n, u in parts) != value:
+        seconds = float(value)
+    else:
+        parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", value)
+        if not parts or "".join(n + u for n, u in parts) != value:
+            raise argparse.ArgumentTypeError(
+                f"invalid duration {text!r}: use a number with a unit, e.g. 90s, 30m, 2h, 1d"
+            )
+        seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    if seconds > limit:
         raise argparse.ArgumentTypeError(
-            f"invalid duration {text!r}: use a number with a unit, e.g. 90s, 30m, 2h, 1d"
+            f"{text!r} is too long: at most {_spell(limit)}"
         )
-    return sum(float(n) * _UNITS[u] for n, u in parts)
+    return seconds
+
+
+def _spell(seconds: float) -> str:
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
+
+def _log_wait(text: str) -> float:
+    return parse_duration(text, MAX_LOG_WAIT_S)
 
 
 def _positive_int(text: str) -> int:
@@ -105,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tag", action="append", default=[], metavar="T", help="only checks with this tag (repeatable)")
     p.add_argument("--concurrency", type=_positive_int, metavar="N", help="checks in flight at once (default: 16)")
     p.add_argument("--no-log-scan", action="store_true", help="skip the CloudWatch / local log scan")
-    p.add_argument("--log-wait", type=parse_duration, default=10.0, metavar="SECONDS",
+    p.add_argument("--log-wait", type=_log_wait, default=10.0, metavar="SECONDS",
                    help="how long to wait for logs to arrive (default: 10s)")
     p.add_argument("--allow-mutations", action="store_true",
                    help="run checks declared mutates: true in protected environments")

@@ -51,9 +51,9 @@ def load_config(
     listed in ``Config.unset_vars`` instead of being a ConfigError.
     """
     file = str(path)
-    if not Path(path).exists():
+    if not os.path.lexists(path):  # a broken link or a link loop: read_text says which
         raise ConfigError(
-            f"no configuration file: looked for {Path(path).resolve()}",
+            f"no configuration file: looked for {os.path.abspath(path)}",
             Location(file),
             hint=f"Create {CONFIG_FILE} beside your suites/ directory, for example:\n{_EXAMPLE}\n"
             "or point to it with --config PATH.",

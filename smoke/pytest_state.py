@@ -127,7 +127,16 @@ def _settings(config: pytest.Config) -> Settings:
 
     wait = config.getoption("smoke_log_wait")
     if wait is None:
-        wait = float(config.getini("smoke_log_wait") or DEFAULT_LOG_WAIT_S)
+        try:
+            wait = float(config.getini("smoke_log_wait") or DEFAULT_LOG_WAIT_S)
+        except ValueError:
+            raise pytest.UsageError(
+                f"smoke_log_wait: expected seconds, got {config.getini('smoke_log_wait')!r}"
+            ) from None
+    if not 0 <= wait <= 3600:  # also NaN; more than an hour overflows nothing but is a typo
+        raise pytest.UsageError(
+            f"--smoke-log-wait / smoke_log_wait: expected 0 to 3600 seconds, got {wait:g}"
+        )
     return Settings(
         environment=config.getoption("smoke_env"),
         config_path=path("smoke_config", "smoke_config") or _default_config(here, root),

@@ -162,7 +162,7 @@ class _MarkedConstructor(yaml.constructor.SafeConstructor):
     def construct_scalar(self, node: Any) -> Any:
         value = super().construct_scalar(node)
         if node.style == '"' and isinstance(value, str) and _SURROGATE.search(value):
-            raise _surrogate_error(node)
+            return _join_surrogates(value, node)
         return value
 
     def construct_marked_mapping(self, node: yaml.MappingNode) -> Iterator[MarkedDict]:
@@ -196,7 +196,7 @@ class _MarkedConstructor(yaml.constructor.SafeConstructor):
     def _key(self, node: yaml.Node) -> str:
         if isinstance(node, yaml.ScalarNode):
             if node.style == '"' and _SURROGATE.search(node.value):
-                raise _surrogate_error(node)
+                return _join_surrogates(node.value, node)
             return str(node.value)
         raise yaml.constructor.ConstructorError(
             None, None, "a key must be a plain string, not a list or mapping", node.start_mark
@@ -225,6 +225,15 @@ class _MarkedConstructor(yaml.constructor.SafeConstructor):
             "use plain mappings, lists, strings, numbers, booleans and null",
             node.start_mark,
         )
+
+
+def _join_surrogates(value: str, node: yaml.Node) -> str:
+    """``"\\ud83d\\ude00"`` (a pair, as JSON writes it) is one character; half a pair is
+    not a character at all (the text could never be sent or written): an error."""
+    joined = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if "\ufffd" in joined and joined.count("\ufffd") != value.count("\ufffd"):
+        raise _surrogate_error(node)
+    return joined
 
 
 def _surrogate_error(node: yaml.Node) -> yaml.constructor.ConstructorError:

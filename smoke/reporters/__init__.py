@@ -172,7 +172,9 @@ def write_atomic(path: Path, text: str | Iterable[str]) -> None:
     except OSError as exc:
         raise OSError(f"cannot write {path}: {exc.strerror or exc}") from exc
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        # "replace": a character UTF-8 cannot carry (a surrogate from a file name that is
+        # not UTF-8) becomes "?" instead of losing the whole report
+        with os.fdopen(fd, "w", encoding="utf-8", errors="replace") as fh:
             if isinstance(text, str):
                 fh.write(text)
             else:

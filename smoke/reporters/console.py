@@ -74,13 +74,20 @@ class ConsoleReporter:
         if self._gone:
             return
         try:
-            self.stream.write(self.redactor.final(text) + "\n")
+            self._write(self.redactor.final(text) + "\n")
             now = time.monotonic()
             if flush or now - self._flushed >= FLUSH_S:
                 self.stream.flush()
                 self._flushed = now
         except BrokenPipeError:  # `smoke run prod | head`: the run and its reports go on
             self._gone = True
+
+    def _write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+        except UnicodeEncodeError:  # e.g. a suite file name that is not UTF-8
+            encoding = getattr(self.stream, "encoding", None) or "utf-8"
+            self.stream.write(text.encode(encoding, "replace").decode(encoding))
 
     def start(self) -> None:
         pass

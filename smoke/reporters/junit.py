@@ -77,7 +77,8 @@ def _counts(cases: list[ET.Element]) -> dict[str, str]:
 
 class JUnitReporter(FileReporter):
     def t(self, text: str) -> str:
-        """Redacted, and without characters XML 1.0 cannot carry."""
+        """Redacted, and without characters XML 1.0 cannot carry (a file name that is not
+        UTF-8 reads as undecodable bytes: surrogates, which become ``?``)."""
         return _NOT_XML.sub("?", self.redactor.text(text))
 
     def testcase(self, result: CheckResult) -> ET.Element:
@@ -86,7 +87,7 @@ class JUnitReporter(FileReporter):
         case = ET.Element("testcase", {
             "classname": self.t(check.suite),
             "name": self.t(check.name),
-            "file": check.location.file,
+            "file": self.t(check.location.file),
             "line": str(check.location.line),
             "time": f"{(ex.latency_ms / 1000.0) if ex else 0.0:.3f}",
         })
@@ -165,7 +166,7 @@ class JUnitReporter(FileReporter):
         for suite, members in groups.items():
             cases = [self.testcase(m) for m in members]
             el = ET.Element("testsuite", {"name": suite, **_counts(cases), "timestamp": stamp,
-                                          "file": members[0].check.location.file})
+                                          "file": self.t(members[0].check.location.file)})
             el.extend(cases)
             suites.append(el)
         if scan is not None and not scan.skipped:
