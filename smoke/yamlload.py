@@ -508,13 +508,15 @@ def _control_error(file: str, text: str, index: int) -> ConfigError:
     line = text.count("\n", 0, index) + 1
     column = index - (text.rfind("\n", 0, index) + 1) + 1
     spelled = f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    hint = f'Remove it; to send it, write it as an escape in a double-quoted string: "{spelled}".'
+    if code == 0 and text.count("\x00") * 3 > len(text):  # every other byte is NUL
+        hint = "The file looks like UTF-16 without a byte order mark: save it as UTF-8."
     return ConfigError(
         f"the file contains the control character U+{code:04X}"
         f"{f' ({name})' if name else ''} at column {column}, which YAML does not allow",
         Location(file, line),
         quote_lines(_visible(text), line),
-        hint=f"Remove it; to send it, write it as an escape in a double-quoted string: "
-        f'"{spelled}".',
+        hint=hint,
     )
 
 

@@ -287,6 +287,42 @@ def _check_sections(data: Any, path: Path) -> None:
         if not isinstance(resource, dict):
             _shape_error(path, data["Resources"], logical_id,
                          f"resource {logical_id!r} must be a mapping with a Type")
+        if resource.get("Type") in FUNCTION_TYPES:
+            properties = resource.get("Properties")
+            if properties is not None and not isinstance(properties, dict):
+                _shape_error(path, resource, "Properties",
+                             f"function {logical_id}: Properties must be a mapping")
+            _check_function_shapes(path, properties or {}, f"function {logical_id}")
+    if isinstance(globals_.get("Function"), dict):
+        _check_function_shapes(path, globals_["Function"], "Globals.Function")
+
+
+_PROPERTY_SHAPES = {  # property -> (the type it must have, how to say it)
+    "Layers": (list, "a list of layer ARNs or !Ref LayerResource"),
+    "Architectures": (list, "a list such as [arm64]"),
+    "Environment": (dict, "a mapping with Variables"),
+}
+
+
+def _intrinsic(value: Any) -> bool:
+    """``{"Ref": ...}``, ``{"Fn::If": ...}``: a value CloudFormation computes."""
+    return isinstance(value, dict) and len(value) == 1 and (
+        "Ref" in value or next(iter(value)).startswith("Fn::")
+    )
+
+
+def _check_function_shapes(path: Path, properties: Any, who: str) -> None:
+    for key, (kind, said) in _PROPERTY_SHAPES.items():
+        value = properties.get(key)
+        if value is not None and not isinstance(value, kind) and not _intrinsic(value):
+            _shape_error(path, properties, key, f"{who}: {key} must be {said}; got {value!r}")
+    environment = properties.get("Environment")
+    if isinstance(environment, dict) and not _intrinsic(environment):
+        variables = environment.get("Variables")
+        if variables is not None and not isinstance(variables, dict):
+            _shape_error(path, environment, "Variables",
+                         f"{who}: Environment.Variables must be a mapping of names to values; "
+                         f"got {variables!r}")
 
 
 def _shape_error(path: Path, parent: Any, key: str, message: str) -> None:
