@@ -43,7 +43,7 @@ def line_of(error: ConfigError) -> int:
 
 def test_item_18_a_template_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
     lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
-    lines += [f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi")]
+    lines += [f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]" for a, b in zip("abcdefgh", "bcdefghi", strict=True)]
     text = "\n".join(lines) + "\n" + FUNCTION
     assert len(text.encode()) < 1000  # 643 bytes in the issue: billions of values
     error = error_of(tmp_path, text)
