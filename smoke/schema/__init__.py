@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -70,6 +71,11 @@ def _validator(name: str) -> Any:
     return Draft202012Validator(load_schema(name))
 
 
+# how YAML can spell a float that is not finite: .inf/.nan, or one too large to hold
+# (a superset: text that matches goes the slow way, which checks every number)
+_MAY_BE_NON_FINITE = re.compile(r"\.(?:inf|nan)|[eE][-+]?\d{3}|\d{300}", re.IGNORECASE)
+
+
 @functools.cache
 def _fast_check(name: str) -> Any:
     """The schema as plain predicates (``smoke.schema.fast``), or None."""
@@ -87,7 +93,7 @@ def validate(data: Any, name: str, file: str, text: str, secrets: Iterable[str] 
     listed in its hint. A document the fast check accepts never imports jsonschema.
     """
     fast = _fast_check(name)
-    if fast is not None and fast(data):
+    if fast is not None and fast(data) and not _MAY_BE_NON_FINITE.search(text):
         return
     deepest = [_deepest(error) for error in _validator(name).iter_errors(data)]
     issues = _non_finite(data, file)  # first: a bound's message about NaN would mislead

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
@@ -108,7 +109,11 @@ def test_write_atomic_replaces_and_leaves_no_temp_files(tmp_path: Path) -> None:
 def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
     write_atomic(path, "old")
-    with pytest.raises(UnicodeEncodeError):
-        write_atomic(path, "bad \ud800 surrogate")
+    def pieces() -> Iterator[str]:
+        yield "half a report"
+        raise RuntimeError("the writer failed")
+
+    with pytest.raises(RuntimeError):
+        write_atomic(path, pieces())
     assert path.read_text() == "old"
     assert os.listdir(tmp_path) == ["r.json"]
