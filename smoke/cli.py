@@ -232,7 +232,8 @@ def _resolve_config(args: argparse.Namespace) -> None:
         args.config = os.path.relpath(found) if found is not None else None
     if args.config is None:
         args.config = "smoke.yaml"
-    args.config_found = Path(args.config).is_file()
+    # anything by that name (a FIFO, a link loop) is read, and says what is wrong with it
+    args.config_found = os.path.lexists(args.config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

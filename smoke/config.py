@@ -33,11 +33,14 @@ environments:
 
 
 def find_config(start: Path) -> Path | None:
-    """``smoke.yaml`` in ``start`` or the nearest parent directory that has one."""
+    """``smoke.yaml`` in ``start`` or the nearest parent directory that has one.
+
+    Anything by that name counts (a FIFO, a link loop, a broken link): reading it then
+    says what is wrong with it, instead of a silent search further up."""
     here = start.resolve()
     for directory in (here, *here.parents):
         candidate = directory / CONFIG_FILE
-        if candidate.is_file():
+        if os.path.lexists(candidate):
             return candidate
     return None
 
