@@ -248,7 +248,7 @@ class LocalRuntime:
         if env.python:
             from smoke.local.interpreters import check_configured
 
-            check_configured(env.python)
+            check_configured(env.python, env.location if env.location.line else None)
         self._by_name: dict[str, LocalFunction] = {}
         self.functions: dict[str, FunctionRef] = {}
         self.runtime_info: dict[str, dict[str, Any]] = {}

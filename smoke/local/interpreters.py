@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smoke.errors import ConfigError
+from smoke.model import Location
 
 PROBE_TIMEOUT_S = 15.0
 RUNTIME_PACKAGES = ("awslambdaric", "boto3")
@@ -140,11 +141,20 @@ def find(version: str, configured: Mapping[str, str] | None = None) -> Interpret
     return None
 
 
-def check_configured(configured: Mapping[str, str]) -> None:
+def check_configured(configured: Mapping[str, str], where: Location | None = None) -> None:
     """Every ``python:`` entry of smoke.yaml runs, as the version it is given for: a
-    mistake there is the user's (``ConfigError``, exit 2), not one function's refusal."""
+    mistake there is the user's (``ConfigError``, exit 2, at the environment ``where``),
+    not one function's refusal."""
     for key in configured:
-        find(normalise_version(key), configured)
+        try:
+            find(normalise_version(key), configured)
+        except ConfigError as exc:
+            if where is None or exc.location is not None:
+                raise
+            from smoke.yamlload import quote_lines
+
+            snippet = quote_lines(where.file, where.line, where.end_line) if where.line else ""
+            raise ConfigError(exc.message, where, snippet, exc.hint) from None
 
 
 def runtime_dir_for(interpreter: Interpreter) -> Path:

@@ -155,3 +155,25 @@ def test_pythons_are_found_in_pyenv_and_uv_layouts_and_a_broken_shim_is_skipped(
     found = interpreters.find(v)
     assert found is not None and found.source == "pyenv"
     assert f"{v}.{real.full_version.split('.')[2]}" in found.executable
+
+
+def test_a_python_entry_of_another_version_is_a_config_error_with_its_file(tmp_path: Path) -> None:
+    import subprocess
+
+    write_files(tmp_path, {
+        **APP,
+        "smoke.yaml": f"""
+            environments:
+              local:
+                template: template.yaml
+                python:
+                  "3.12": {sys.executable if sys.version_info[:2] != (3, 12) else '/bin/true'}
+        """,
+        "suites/s.yaml": "suite: s\nfunction: Models\nevent: raw\nchecks:\n  - {name: a, payload: {}, mutates: false}\n",
+    })  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "smoke", "run", "local"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    err = done.stdout + done.stderr
+    assert "smoke.yaml:2" in err and "for python3.12, but it" in err
+    assert "Traceback" not in err
