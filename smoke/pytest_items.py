@@ -209,6 +209,9 @@ class LogScanItem(pytest.Item):
         findings, errors = findings_for(self.function, scan)
         if findings or errors:
             raise LogScanFailed(self.function, findings, errors)
+        refused = state.session().refused().get(self.function)
+        if refused:  # nothing ran, nothing to scan: its checks say why
+            pytest.skip(f"not scanned: {refused}")
 
     def repr_failure(
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None

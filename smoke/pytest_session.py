@@ -202,6 +202,13 @@ class SmokeSession:
             scan = replace(scan, errors=(*scan.errors, *errors))
         return scan
 
+    def refused(self) -> dict[str, str]:
+        """Functions the local runtime refused in any process (logical -> why)."""
+        found = dict(self.unavailable)
+        for info in self.shared.infos():
+            found.update(info.unavailable)
+        return found
+
     def close(self) -> None:
         self._stack.close()
 

@@ -90,3 +90,44 @@ def test_a_function_on_another_python_than_declared_is_a_pytest_warning(
     result = pytester.runpytest("suites", "--smoke-env", "local", "--smoke-log-wait", "5")
     result.assert_outcomes(passed=2)  # python3.99 is installed nowhere; the handler runs anyway
     result.stdout.fnmatch_lines(["*warnings summary*", "*smoke: api: NO PYTHON 3.99 FOUND*"])
+
+
+MIXED_TEMPLATE = """\
+Resources:
+  ImageFunction:
+    Type: AWS::Serverless::Function
+    Properties: {PackageType: Image, ImageUri: repo/app:latest}
+  PythonFunction:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: src/, Handler: app.handler}
+"""
+
+
+def test_a_function_the_local_runtime_refuses_fails_only_its_own_checks(
+    pytester: pytest.Pytester,
+) -> None:
+    from plugin_project import write_project
+
+    root = pytester.path
+    (root / "template.yaml").write_text(MIXED_TEMPLATE)
+    (root / "src").mkdir()
+    (root / "src" / "app.py").write_text("def handler(event, context):\n    return {'ok': 1}\n")
+    write_project(root, "environments:\n  local:\n    template: template.yaml\n", {
+        "mixed.yaml": """\
+            suite: mixed
+            event: raw
+            checks:
+              - {name: python, function: PythonFunction, payload: {}, mutates: false}
+              - {name: image, function: ImageFunction, payload: {}, mutates: false}
+            """,
+    })  # fmt: skip
+    result = pytester.runpytest("suites", "--smoke-env", "local", "--smoke-log-wait", "5", "-v")
+    result.stdout.fnmatch_lines([
+        "*suites/mixed.yaml::mixed::python PASSED*",
+        "*suites/mixed.yaml::mixed::image FAILED*",
+        "*smoke.yaml::log-scan::ImageFunction SKIPPED*",  # nothing ran: nothing scanned
+        "*smoke.yaml::log-scan::PythonFunction PASSED*",
+    ])  # fmt: skip
+    out = result.stdout.str()
+    assert "PackageType: Image functions are not supported by the local runtime" in out
+    assert "the function was not found" not in out  # a refused function is no scan error
