@@ -23,6 +23,7 @@ from smoke.yamlload import load_yaml_text, node_location, quote_lines
 CONFIG_FILE = "smoke.yaml"
 WAYS = "name | stack + resource | prefix (+ tags) | resource (with template) | handler + code"
 LOCAL_KEYS = ("runtime", "layers", "environment", "timeout", "memory")
+DOWNLOAD = "download"  # layers: {ARN: download}: fetched with GetLayerVersionByArn
 _URL_HINT = "Write the full address, e.g. https://api.example.com or http://127.0.0.1:3001."
 _EXAMPLE = """\
 environments:
@@ -130,7 +131,10 @@ class _ConfigBuilder:
             location=loc,
             python=self.interpreters(data),
             parameters={str(k): _parameter(v) for k, v in (data.get("parameters") or {}).items()},
-            layers={str(k): self.path(str(v)) for k, v in (data.get("layers") or {}).items()},
+            layers={
+                str(k): str(v) if str(v) == DOWNLOAD else self.path(str(v))
+                for k, v in (data.get("layers") or {}).items()
+            },
             credentials=str(data.get("credentials", "environment")),
             samconfig_env=data.get("samconfig_env"),
         )

@@ -22,7 +22,7 @@ from typing import Any
 
 from smoke.errors import ConfigError, HarnessError
 from smoke.local.function import ACCOUNT_ID, LocalFunction
-from smoke.local.layer_arns import LayerMap
+from smoke.local.layer_arns import LayerMap, download_layer
 from smoke.local.logs import LocalLogSource
 from smoke.local.stacks import LoadedTemplate, load_templates
 from smoke.local.template import (
@@ -159,14 +159,17 @@ def _templates(env: Environment, base_dir: Path, region: str) -> list[LoadedTemp
     )  # fmt: skip
 
 
-def local_catalog(env: Environment, *, base_dir: Path, region: str | None = None) -> LocalCatalog:
+def local_catalog(
+    env: Environment, *, base_dir: Path, region: str | None = None, fetch_layers: bool = False
+) -> LocalCatalog:
     """Every function of a local environment: its definition, or why it cannot run.
 
     A smoke.yaml mistake (an unknown resource, a bad handler + code) is raised; a
     template function that cannot run is refused, alone."""
     region = region or env.region or DEFAULT_REGION
     templates = _templates(env, base_dir, region)
-    layer_map = LayerMap(env.layers, env.name)
+    fetch = (lambda arn: download_layer(env, arn)) if fetch_layers else None
+    layer_map = LayerMap(env.layers, env.name, fetch)
     specs = dict(env.functions)
     if templates is not None and not specs:
         specs = {name: FunctionSpec(logical=name, resource=name) for name in all_functions(templates)}
@@ -244,7 +247,7 @@ class LocalRuntime:
         self.log_dir = log_dir
         aws = function_aws_environment(env)
         region = aws.region
-        catalog = local_catalog(env, base_dir=base_dir, region=region)
+        catalog = local_catalog(env, base_dir=base_dir, region=region, fetch_layers=True)
         if env.python:
             from smoke.local.interpreters import check_configured
 

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any, NoReturn
 
-from smoke.errors import ConfigError
+from smoke.errors import ConfigError, SmokeError
 from smoke.local.intrinsics import NO_VALUE, Unresolvable
 from smoke.local.layer_arns import LayerMap
 from smoke.local.stacks import LoadedTemplate
@@ -350,6 +350,15 @@ class FunctionReader:
         if mapped is None:
             message, hint = self.layer_map.missing(str(arn))
             self.fail(message, where, hint, key=key)
+        if self.layer_map.downloads(str(arn)):
+            if self.layer_map.fetch is None:  # smoke validate / list: no AWS call
+                return mapped
+            try:
+                return self.layer_map.fetch(str(arn))
+            except SmokeError as exc:
+                _, hint = self.layer_map.missing(str(arn))
+                self.fail(f"layer {arn} could not be downloaded: {exc}", where,
+                          "Map it to local content instead. " + hint, key=key)  # fmt: skip
         if not mapped.exists():
             self.fail(f"layer {arn} maps to {mapped}, which does not exist", where,
                       "Paths under `layers:` are relative to smoke.yaml.", key=key)

@@ -4,14 +4,22 @@ a requirements file, built from PyPI (the real aws-lambda-powertools, cached in
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from localrt_helpers import write_files
+from localrt_helpers import lambda_client, write_files, zip_dir
 
 from smoke.cli import main
+from smoke.local import local_catalog, start_local_runtime
 from smoke.local.layer_arns import LayerMap
+from smoke.model import Environment
 
 CACHE = Path.home() / ".cache" / "smoke-tests" / "layer-arns"
 POWERTOOLS_ARN = (
@@ -124,3 +132,104 @@ def test_the_missing_lines_for_any_layer_name_a_directory() -> None:
         'environments:\n  dev:\n    layers:\n'
         '      "arn:aws:lambda:*:123456789012:layer:shared-deps:*": layers/NAME'
     )
+
+
+class _FakeLambdaLayers(BaseHTTPRequestHandler):
+    """Stands in for AWS's GetLayerVersionByArn (and the S3 presigned URL it returns):
+    AWS itself cannot be reached from the tests."""
+
+    zip_bytes = b""
+    hits: ClassVar[list[str]] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.hits.append(self.path)
+        query = parse_qs(urlsplit(self.path).query)
+        if self.path.startswith("/layer.zip"):
+            status, body, kind = 200, self.zip_bytes, "application/zip"
+        elif query.get("Arn", [""])[0].endswith(":layer:shared-deps:3"):
+            digest = base64.b64encode(hashlib.sha256(self.zip_bytes).digest()).decode()
+            host = f"http://127.0.0.1:{self.server.server_address[1]}"
+            status, kind = 200, "application/json"
+            body = json.dumps({
+                "Content": {"Location": f"{host}/layer.zip?X-Amz-Signature=secret",
+                            "CodeSha256": digest, "CodeSize": len(self.zip_bytes)},
+                "LayerArn": "arn:aws:lambda:us-east-1:123456789012:layer:shared-deps",
+                "Version": 3,
+            }).encode()  # fmt: skip
+        else:
+            status, kind = 404, "application/json"
+            body = json.dumps({"Type": "User", "message": "Layer version does not exist"}).encode()
+            self.send_response(status)
+            self.send_header("x-amzn-ErrorType", "ResourceNotFoundException")
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_a_layer_mapped_to_download_is_fetched_once_by_arn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = write_files(tmp_path / "layer-src", {"python/shared_deps.py": "NAME = 'downloaded'\n"})
+    _FakeLambdaLayers.zip_bytes = zip_dir(source, tmp_path / "layer.zip").read_bytes()
+    _FakeLambdaLayers.hits.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeLambdaLayers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAFAKELAYERTEST001")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fakeLayerTestSecret0123456789abcdefghij")
+    root = write_files(tmp_path / "app", {
+        "template.yaml": """
+            Resources:
+              Fn:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: src/
+                  Handler: app.handler
+                  Layers:
+                    - arn:aws:lambda:us-east-1:123456789012:layer:shared-deps:3
+              Missing:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: src/
+                  Handler: app.handler
+                  Layers:
+                    - arn:aws:lambda:us-east-1:123456789012:layer:gone:1
+        """,
+        "src/app.py": """
+            import shared_deps
+
+            def handler(event, context):
+                return {"deps": shared_deps.NAME}
+        """,
+    })  # fmt: skip
+    env = Environment(
+        name="local", template="template.yaml", credentials="none",
+        endpoint_url=f"http://127.0.0.1:{server.server_address[1]}",
+        layers={"arn:aws:lambda:*:123456789012:layer:*": "download"},
+    )  # fmt: skip
+    try:
+        assert set(local_catalog(env, base_dir=root).definitions) == {"Fn", "Missing"}
+        assert _FakeLambdaLayers.hits == []  # validate/list: no AWS call
+        for _ in range(2):
+            with start_local_runtime(env, base_dir=root, log_dir=root / "logs") as local:
+                answer = lambda_client(local.endpoint_url).invoke(FunctionName="Fn")
+                body = json.loads(answer["Payload"].read())
+                refused = local.refused["Missing"]
+            assert body == {"deps": "downloaded"}
+    finally:
+        server.shutdown()
+    layer_calls = [h for h in _FakeLambdaLayers.hits if "find=LayerVersion" in h]
+    downloads = [h for h in _FakeLambdaLayers.hits if h.startswith("/layer.zip")]
+    assert len(downloads) == 1  # cached by ARN: the second start reads the cache
+    assert len(layer_calls) == 3  # shared-deps once, gone once per start (never cached)
+    assert "layer arn:aws:lambda:us-east-1:123456789012:layer:gone:1 could not be downloaded" in refused
+    assert "Layer version does not exist" in refused and "X-Amz-Signature" not in refused
