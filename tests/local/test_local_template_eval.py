@@ -200,3 +200,41 @@ def test_parameter_overrides_forms(text: object, expected: dict[str, str]) -> No
 def test_a_malformed_override_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="is not KEY=VALUE"):
         parse_overrides("Stage", "samconfig.toml")
+
+
+def test_smoke_yaml_gives_parameters_layers_credentials_and_the_samconfig_env(
+    tmp_path: Path,
+) -> None:
+    from smoke.config import load_config
+
+    path = tmp_path / "smoke.yaml"
+    path.write_text(
+        "environments:\n"
+        "  local:\n"
+        "    template: template.yaml\n"
+        "    samconfig_env: prod\n"
+        "    credentials: none\n"
+        "    parameters: {MemoryParam: 1024, Debug: true, Subnets: [a, b], AWS::StackName: app}\n"
+        "    layers:\n"
+        '      "arn:aws:lambda:*:017000801446:layer:*": layers/pt.txt\n'
+        '      "arn:aws:lambda:*:123456789012:layer:x:*": download\n'
+    )
+    env = load_config(path).environments["local"]
+    assert env.parameters == {"MemoryParam": "1024", "Debug": "true", "Subnets": ["a", "b"],
+                              "AWS::StackName": "app"}  # fmt: skip
+    assert env.layers == {
+        "arn:aws:lambda:*:017000801446:layer:*": str(tmp_path / "layers" / "pt.txt"),
+        "arn:aws:lambda:*:123456789012:layer:x:*": "download",
+    }
+    assert (env.credentials, env.samconfig_env) == ("none", "prod")
+
+
+def test_an_unknown_credentials_value_is_a_config_error_at_its_line(tmp_path: Path) -> None:
+    from smoke.config import load_config
+
+    path = tmp_path / "smoke.yaml"
+    path.write_text("environments:\n  local:\n    template: t.yaml\n    credentials: nope\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert raised.value.location is not None and raised.value.location.line == 4
+    assert "environment" in str(raised.value) and "none" in str(raised.value)
