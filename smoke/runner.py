@@ -418,7 +418,7 @@ def connect(
         functions = {k: v for k, v in runtime.functions.items() if k in set(logical)}
         info = {k: v for k, v in runtime.runtime_info.items() if k in functions}
         refused = {
-            k: f"function {k!r} cannot run locally: {why}"
+            k: f"not run locally: {why}"
             for k, why in runtime.refused.items() if k in set(logical)
         }  # fmt: skip
         source = runtime.log_source if env.scans_logs else None

@@ -55,6 +55,7 @@ class Stack:
     mappings: Mapping[str, Any] = field(default_factory=dict)
     pseudo: Mapping[str, str] = field(default_factory=dict)
     given: Mapping[str, Any] = field(default_factory=dict)  # smoke.yaml `parameters:`
+    nested: bool = False  # a nested stack: its parameters come from the parent only
 
 
 def pseudo_parameters(region: str, stack_name: str, account_id: str) -> dict[str, str]:
@@ -133,7 +134,8 @@ class Evaluator:
         if name in self.stack.parameters:
             return self.stack.parameters[name]
         if name in self.stack.missing:
-            raise Unresolvable(f"parameter {name} {self.stack.missing[name]}", name)
+            key = None if self.stack.nested else name  # smoke.yaml gives the root's only
+            raise Unresolvable(f"parameter {name} {self.stack.missing[name]}", key)
         resource = self.stack.resources.get(name)
         if isinstance(resource, dict):
             placeholder = f"{self.stack.pseudo.get('AWS::StackName', 'local')}-{name}"

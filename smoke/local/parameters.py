@@ -130,8 +130,11 @@ def parameter_values(
     template_path: Path,
     given: Mapping[str, Any],
     config_env: str = SAMCONFIG_ENV,
+    nested: bool = False,
 ) -> ParameterValues:
-    samconfig = find_samconfig(template_path)
+    """``given``: smoke.yaml's ``parameters:`` (for a nested stack: what its parent passes;
+    samconfig.toml applies to the root stack only, as with ``sam deploy``)."""
+    samconfig = None if nested else find_samconfig(template_path)
     from_samconfig = samconfig_overrides(samconfig, config_env) if samconfig else {}
     values: dict[str, Any] = {}
     missing: dict[str, str] = {}
@@ -153,7 +156,10 @@ def parameter_values(
         elif "Default" in spec:
             raw, sources[name] = spec["Default"], "Default"
         else:
-            missing[name] = "has no Default and no value in samconfig.toml or smoke.yaml"
+            missing[name] = (
+                "has no Default and the parent stack passes no value" if nested
+                else "has no Default and no value in samconfig.toml or smoke.yaml"
+            )
             continue
         value = _as_value(declared_type, raw)
         allowed = spec.get("AllowedValues")

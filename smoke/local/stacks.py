@@ -120,7 +120,8 @@ def _loaded(
     template: Template, region: str, stack_name: str, parameters: Mapping[str, Any],
     given: Mapping[str, Any], config_env: str, prefix: str,
 ) -> LoadedTemplate:
-    values = parameter_values(template.parameters, template.path, parameters, config_env)
+    nested = bool(prefix)
+    values = parameter_values(template.parameters, template.path, parameters, config_env, nested)
     stack = Stack(
         parameters=values.values,
         missing=values.missing,
@@ -129,6 +130,7 @@ def _loaded(
         mappings=template.mappings,
         pseudo=pseudo_parameters(region, stack_name, str(given.get("AWS::AccountId", ACCOUNT_ID))),
         given={k: v for k, v in given.items() if k not in template.parameters},
+        nested=nested,
     )
     return LoadedTemplate(template, stack, prefix, values.notes, values.secrets)
 

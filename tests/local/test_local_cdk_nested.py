@@ -218,3 +218,17 @@ def test_a_nested_location_that_does_not_exist_is_at_its_line(tmp_path: Path) ->
         local_catalog(Environment(name="local", template="template.yaml"), base_dir=root)
     assert "Location 'kid/template.yaml' does not exist" in raised.value.message
     assert raised.value.location is not None and raised.value.location.line == 11
+
+
+def test_a_parameter_the_parent_does_not_pass_is_named_as_such(tmp_path: Path) -> None:
+    text = NESTED["template.yaml"].replace(
+        '              Parameters:\n                Greeting: !Sub "${Greeting} from the parent"\n', ""
+    )
+    root = write_files(tmp_path, {**NESTED, "template.yaml": text, "samconfig.toml":
+                                  'version = 0.1\n[default.deploy.parameters]\n'
+                                  'parameter_overrides = "Greeting=from-samconfig"\n'})
+    found = local_catalog(Environment(name="local", template="template.yaml"), base_dir=root)
+    child = found.definitions["ChildApp/HelloFunction"]
+    assert child.environment["GREETING"] == "UNRESOLVED-GREETING"  # samconfig: the root only
+    assert any("the parent stack passes no value" in w and "parameters: {" not in w
+               for w in child.warnings)  # fmt: skip
