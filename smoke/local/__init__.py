@@ -305,7 +305,7 @@ class LocalRuntime:
         self._thread.start()
 
     def log_source(self) -> LogSource:
-        source = LocalLogSource(self.log_dir)
+        source = LocalLogSource(self.log_dir, own_lines=True)  # this run's lines only
         source.excluded = self.excluded_request_ids  # type: ignore[attr-defined]
         return source
 

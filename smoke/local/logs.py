@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,11 +37,18 @@ def parse_timestamp_ms(text: str) -> int | None:
     return int(stamp.timestamp() * 1000)
 
 
+RECORDED_LINES = 200_000  # per log: what this process wrote, for its own run's scan
+_WRITTEN_HERE: dict[Path, weakref.WeakSet[FunctionLog]] = {}
+_WRITTEN_LOCK = threading.Lock()
+
+
 class FunctionLog:
     """Appends timestamped lines to one function's log file (thread-safe).
 
     While an invocation runs, ``capture()`` also collects its lines in memory, for the
-    ``X-Amz-Log-Result`` tail of that invocation.
+    ``X-Amz-Log-Result`` tail of that invocation. The lines this process wrote are also
+    kept (``recorded``): two runs at once append to the same file, and a run's own scan
+    reads only its own lines (``LocalLogSource(own_lines=True)``), never the other's.
     """
 
     def __init__(self, path: Path, redact: Callable[[str], str] | None = None) -> None:
@@ -49,6 +58,9 @@ class FunctionLog:
         self._file = path.open("a", encoding="utf-8")
         self._lock = threading.Lock()
         self._captured: list[str] | None = None
+        self.recorded: deque[tuple[str, str]] = deque(maxlen=RECORDED_LINES)
+        with _WRITTEN_LOCK:
+            _WRITTEN_HERE.setdefault(path.resolve(), weakref.WeakSet()).add(self)
 
     def write(self, message: str) -> None:
         now = time.time()
@@ -58,8 +70,10 @@ class FunctionLog:
         with self._lock:
             if self._file.closed:  # the runtime is closing: the last lines have nowhere to go
                 return
+            stamp = iso_timestamp(now)
             for line in lines:
-                self._file.write(f"{iso_timestamp(now)} {line}\n")
+                self._file.write(f"{stamp} {line}\n")
+                self.recorded.append((stamp, line))
                 if self._captured is not None:
                     self._captured.append(line)
             self._file.flush()
@@ -79,6 +93,22 @@ class FunctionLog:
             self._file.close()
 
 
+def _own_events(path: Path, version: str, start_ms: int, end_ms: int) -> Iterator[LogEvent]:
+    """The lines this process wrote to ``path`` (another run's lines in the same file are
+    not this run's: they are attributed to nothing here)."""
+    with _WRITTEN_LOCK:
+        logs = list(_WRITTEN_HERE.get(path.resolve(), ()))
+    for log in logs:
+        with log._lock:
+            lines = list(log.recorded)
+        for stamp, message in lines:
+            timestamp_ms = parse_timestamp_ms(stamp)
+            if timestamp_ms is None or not start_ms <= timestamp_ms <= end_ms:
+                continue
+            day = stamp[:10].replace("-", "/")
+            yield LogEvent(timestamp_ms, message, f"{day}/[{version}]smoke-local")
+
+
 def tail(text: str, limit: int = TAIL_BYTES) -> bytes:
     """The last ``limit`` bytes of an invocation's log, as Lambda returns them."""
     return text.encode("utf-8")[-limit:]
@@ -87,8 +117,9 @@ def tail(text: str, limit: int = TAIL_BYTES) -> bytes:
 class LocalLogSource:
     """A ``LogSource`` over the local runtime's log files."""
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, *, own_lines: bool = False) -> None:
         self.log_dir = log_dir
+        self.own_lines = own_lines  # only the lines this process wrote: this run's
         self._api_calls = 0
 
     @property
@@ -128,7 +159,10 @@ class LocalLogSource:
                 "(the function has not run in this log directory)"
             )
         for file, version in files:
-            yield from self._file_events(file, version, start_ms, end_ms)
+            if self.own_lines:
+                yield from _own_events(file, version, start_ms, end_ms)
+            else:
+                yield from self._file_events(file, version, start_ms, end_ms)
 
     @staticmethod
     def _file_events(path: Path, version: str, start_ms: int, end_ms: int) -> Iterator[LogEvent]:

@@ -192,3 +192,61 @@ def test_item_23_interrupting_smoke_run_local_prints_no_closed_tracebacks(tmp_pa
     assert proc.returncode == 130, out + err
     assert "Traceback" not in err and "is closed" not in err, err
     assert "exit code 130" in out
+
+
+SLOW_HEALTHY = """\
+import time
+
+def handler(event, context):
+    print("serving", event.get("path"))
+    time.sleep(1.5)
+    return {"statusCode": 200, "body": "{}"}
+"""
+
+
+def test_item_13_another_runs_lines_in_the_shared_log_are_not_this_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import threading
+
+    from smoke.cli import main
+    from smoke.local.logs import iso_timestamp
+
+    (tmp_path / "code").mkdir()
+    (tmp_path / "code" / "app.py").write_text(SLOW_HEALTHY)
+    (tmp_path / "suites").mkdir()
+    (tmp_path / "suites" / "s.yaml").write_text(
+        "suite: s\nfunction: api\nchecks:\n  - {name: health, get: /health}\n")
+    (tmp_path / "smoke.yaml").write_text(textwrap.dedent("""\
+        environments:
+          local:
+            functions:
+              api: {handler: app.handler, code: code}
+        """))
+    log = tmp_path / "reports" / "logs" / "api.log"
+
+    def another_run() -> None:  # a second `smoke run local` appending to the same file
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            text = log.read_text() if log.exists() else ""
+            if "START RequestId" in text:
+                break
+            time.sleep(0.02)
+        with log.open("a") as fh:
+            for line in ("START RequestId: 0ther-run-1 Version: $LATEST",
+                         "[ERROR] Runtime.ImportModuleError: Unable to import module 'app': "
+                         "No module named 'defusedxml'",
+                         "REPORT RequestId: 0ther-run-1\tDuration: 1.00 ms"):
+                fh.write(f"{iso_timestamp(time.time())} {line}\n")
+
+    writer = threading.Thread(target=another_run, daemon=True)
+    writer.start()
+    code = main(["run", "local", "--config", str(tmp_path / "smoke.yaml"),
+                 "--json", str(tmp_path / "reports" / "r.json"), "--log-wait", "2"])
+    writer.join(5)
+    out = capsys.readouterr().out
+    assert "No module named 'defusedxml'" in log.read_text()  # the other run's line is there
+    assert code == 0, out
+    report = json.loads((tmp_path / "reports" / "r.json").read_text())
+    assert report["log_scan"]["findings"] == []
