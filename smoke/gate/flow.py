@@ -14,9 +14,8 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from smoke.errors import SmokeError
 from smoke.gate.aliases import AliasKeeper, find_targets, gated_functions, lambda_client
@@ -39,11 +38,11 @@ from smoke.runner import Runner, RunOptions, RunOutcome, load_plan
 from smoke.signals import SIGNAL_EXIT, Signals
 
 
-class _Interrupted(Exception):
+class Interrupted(Exception):
     pass
 
 
-def _first_problem(results: Sequence[CheckResult], scan: ScanResult | None, logical: str,
+def first_problem(results: Sequence[CheckResult], scan: ScanResult | None, logical: str,
                    versions: set[str] | None = None) -> str | None:
     """Why ``logical`` failed a phase (None: it did not). With ``versions``, only checks that
     ran on those versions count (a canary's old version is not the candidate's fault)."""
@@ -113,7 +112,7 @@ class Gate:
                 return self._plan(targets)
             return self._flow(targets)
         except BaseException as exc:
-            interrupted = isinstance(exc, (_Interrupted, KeyboardInterrupt))
+            interrupted = isinstance(exc, (Interrupted, KeyboardInterrupt))
             restored = self._restore_all(targets, "interrupted" if interrupted else "crashed")
             if interrupted:
                 signal_name = self.signals.received or "SIGINT"
@@ -188,7 +187,7 @@ class Gate:
         self._check_stop()
         post = self._phase("post-check", "the suites through the alias", {})
         self._check_stop()
-        failed = {t.logical: _first_problem(post.results, post.scan, t.logical) for t in targets}
+        failed = {t.logical: first_problem(post.results, post.scan, t.logical) for t in targets}
         if post.exit_code != 0 and not any(failed.values()):
             failed = {t.logical: post.message or f"the post-check exited {post.exit_code}"
                       for t in targets}
@@ -209,7 +208,7 @@ class Gate:
         self._check_stop()
         if pre.exit_code == 0:
             return 0
-        problems = {t.logical: _first_problem(pre.results, pre.scan, t.logical) for t in targets}
+        problems = {t.logical: first_problem(pre.results, pre.scan, t.logical) for t in targets}
         general = pre.message or f"the pre-check exited {pre.exit_code}"
         for t in targets:
             own = problems[t.logical]
@@ -221,68 +220,9 @@ class Gate:
         return 1 if pre.exit_code in (0, 1) else pre.exit_code
 
     def _canary(self, targets: list[Target]) -> int:
-        from smoke.logscan.cloudwatch import CloudWatchSource
+        from smoke.gate.canary import run_canary
 
-        assert self.keeper is not None and self.env is not None
-        opts = self.options
-        weight = float(opts.canary_percent or 0) / 100.0
-        started = time.time()
-        for t in targets:
-            self.keeper.point(t, t.current, {str(t.candidate): weight})
-        end = started + opts.canary_s
-        candidates = {str(t.candidate) for t in targets}
-        round_no = 0
-        while True:
-            self._check_stop()
-            round_no += 1
-            phase = self._phase(f"canary-{round_no}",
-                                f"{opts.canary_percent:g}% of the alias's traffic on the "
-                                "candidate; the suites through the alias", {}, log_scan=False)
-            self._check_stop()
-            scan = self._canary_scan(phase, targets, started, CloudWatchSource(self.env))
-            self.record.phases[-1].extra_scan = scan
-            if scan is not None:
-                self.out.write(self.redactor.final(
-                    f"canary log scan of the candidate's streams: {len(scan.findings)} finding(s)"
-                    + (f"; could not run: {'; '.join(scan.errors)}" if scan.errors else "")) + "\n")
-            failed = {t.logical: _first_problem(phase.results, scan, t.logical, candidates)
-                      for t in targets}
-            if scan is not None and scan.errors and not any(failed.values()):
-                failed = {t.logical: "the canary's log scan could not run: "
-                          + "; ".join(scan.errors) for t in targets}
-            if any(failed.values()):
-                self._roll_back(targets, failed, f"canary-{round_no}")
-                return 1
-            left = end - time.time()
-            if left <= 0:
-                return 0
-            if self.stop.wait(min(opts.canary_interval_s, left)):
-                raise _Interrupted()
-
-    def _canary_scan(self, phase: RunOutcome, targets: list[Target], since: float,
-                     source: Any) -> ScanResult | None:
-        """The candidates' own log streams since the canary began: the checks' invocations
-        that ran there, and whatever real traffic the weights sent there."""
-        from smoke.logscan.rules import DEFAULT_RULES
-        from smoke.logscan.scan import scan_logs
-        from smoke.runner import clock_skew_ms, request_ids_of
-
-        assert self.env is not None
-        if not self.options.log_scan or not self.env.scans_logs:
-            return None
-        refs = [replace(phase.functions[t.logical], qualifier=str(t.candidate))
-                for t in targets if t.logical in phase.functions]
-        candidates = {str(t.candidate) for t in targets}
-        on_candidate = [r for r in phase.results
-                        if r.exchange is not None and r.exchange.executed_version in candidates]
-        ids = request_ids_of(on_candidate)
-        try:
-            return scan_logs(refs, source, start_ms=int(since * 1000), end_ms=None,
-                             clock_skew_ms=clock_skew_ms(self.env),
-                             rules=(*DEFAULT_RULES, *self.env.log_rules), request_ids=ids,
-                             wait_s=self.options.log_wait_s if ids else 0)
-        except SmokeError as exc:
-            return ScanResult(errors=(str(exc),))
+        return run_canary(self, targets)
 
     # ------------------------------------------------------------------ helpers
 
@@ -312,7 +252,7 @@ class Gate:
 
     def _check_stop(self) -> None:
         if self.stop.is_set():
-            raise _Interrupted()
+            raise Interrupted()
 
     def _decide(self, t: Target, decision: str, why: str, phase: str = "",
                 to: str | None = None) -> None:
