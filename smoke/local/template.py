@@ -253,7 +253,7 @@ def read_template(path: Path) -> Template:
     if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
         raise ConfigError(
             "not a CloudFormation/SAM template: no Resources mapping",
-            Location(str(path), getattr(data, "line", 0)),
+            Location(str(path), getattr(data, "line", 0) or 1),  # an empty file: line 1
             hint="A template has a top-level 'Resources:' mapping of logical ids.",
         )
     globals_ = data.get("Globals") or {}

@@ -157,6 +157,8 @@ def _issues(error: Any, data: Any, file: str, secrets: set[str]) -> list[tuple[L
     path = list(error.absolute_path)
     parent, container = _walk(data, path)
     loc = node_location(parent, path[-1], file) if path else location_of(data, file)
+    if not loc.line:  # a top-level scalar (the whole file is `0`): its first line
+        loc = Location(loc.file, 1)
     where = describe_path(data, path)
     value = error.instance
     kind = error.validator
