@@ -137,6 +137,7 @@ class _ConfigBuilder:
             },
             credentials=str(data.get("credentials", "environment")),
             samconfig_env=data.get("samconfig_env"),
+            local_concurrency=data.get("local_concurrency"),
         )
 
     def interpreters(self, data: Any) -> dict[str, str]:

@@ -239,6 +239,7 @@ class Environment:
     layers: Mapping[str, str] = field(default_factory=dict)
     credentials: str = "environment"
     samconfig_env: str | None = None
+    local_concurrency: int | None = None  # local: sandboxes per function (None: the run's)
 
     @property
     def scans_logs(self) -> bool:

@@ -409,7 +409,9 @@ def connect(
 
         base = Path(config.path).resolve().parent
         try:
-            runtime = start_local_runtime(env, base_dir=base, log_dir=log_dir, redact=redact)
+            runtime = start_local_runtime(
+                env, base_dir=base, log_dir=log_dir, redact=redact, concurrency=concurrency
+            )
         except OSError as exc:  # e.g. the log directory cannot be created
             raise HarnessError(f"cannot start the local runtime: {exc}") from exc
         stack.callback(runtime.close)

@@ -133,6 +133,7 @@ def _definition(
         build_method=found.build_method,
         bundled=found.bundled,
         layer_build_methods=found.layer_build_methods,
+        reserved_concurrency=found.reserved_concurrency,
     )
 
 
@@ -240,8 +241,10 @@ class LocalRuntime:
         port: int,
         redact: Callable[[str], str] | None = None,
         learn: Callable[[Any], None] | None = None,
+        concurrency: int | None = None,
     ) -> None:
         from smoke.local.credentials import function_aws_environment
+        from smoke.local.function import DEFAULT_LOCAL_CONCURRENCY
         from smoke.local.invoke_api import listen
 
         self.log_dir = log_dir
@@ -264,6 +267,7 @@ class LocalRuntime:
         self.redact: Callable[[str], str] = (
             (lambda text: own.text(outer(text))) if outer is not None else own.text
         )
+        limit = env.local_concurrency or concurrency or DEFAULT_LOCAL_CONCURRENCY
         try:
             for logical, found in catalog.definitions.items():
                 function = self._by_name.get(found.name)
@@ -274,7 +278,7 @@ class LocalRuntime:
                     try:
                         function = LocalFunction(
                             definition, log_dir=log_dir, region=region, host=host,
-                            redact=self.redact, python=env.python,
+                            redact=self.redact, python=env.python, concurrency=limit,
                         )  # fmt: skip
                     except HarnessError as exc:  # it cannot be prepared: its checks only
                         self.refused[logical] = f"function {found.name} cannot be prepared: {exc}"
@@ -347,18 +351,21 @@ def start_local_runtime(
     port: int = 0,
     redact: Callable[[str], str] | None = None,
     learn: Callable[[Any], None] | None = None,
+    concurrency: int | None = None,
 ) -> LocalRuntime:
     """Start the local runtime for ``env``'s functions; processes start on first invoke.
 
     ``redact`` is applied to every line written to the function logs (the files and the
     ``X-Amz-Log-Result`` tail), e.g. a run's ``Redactor.final``; ``learn`` is given every
     event received, before the function runs (``Redactor.add_event``: the secret headers of
-    callers smoke knows nothing about). A port that cannot be listened on is a
-    ``HarnessError`` naming the address.
+    callers smoke knows nothing about). ``concurrency`` is the most sandboxes per function
+    when the environment sets no ``local_concurrency`` (default 16; a run passes its own
+    concurrency); a function's ``ReservedConcurrentExecutions`` lowers it. A port that
+    cannot be listened on is a ``HarnessError`` naming the address.
     """
     return LocalRuntime(
         env, base_dir=base_dir, log_dir=log_dir, host=host, port=port, redact=redact,
-        learn=learn,
+        learn=learn, concurrency=concurrency,
     )
 
 

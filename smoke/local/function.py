@@ -1,14 +1,16 @@
-"""One local function: its import path, its Lambda environment, and its warm process.
+"""One local function (one version of it): import path, Lambda environment, sandboxes.
 
-Invocations of one function run one at a time (others queue), on a process that stays
-warm between invocations and is replaced after an init error, a crash or a timeout.
+Concurrent invocations run in separate sandboxes (processes) of the function's pool
+(``smoke.local.pool``), each with its own cold start and log stream, up to the
+function's concurrency cap (``ReservedConcurrentExecutions``, else the local limit),
+shared by all its versions; a sandbox stays warm between invocations and is replaced
+after an init error, a crash or a timeout.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from smoke.errors import HarnessError
 from smoke.local.logs import FunctionLog
+from smoke.local.pool import Concurrency, PoolClosed, SandboxPool
 from smoke.local.process import InvokeOutcome, Sandbox, new_request_id
 from smoke.local.runtime_api import Invocation
 from smoke.local.template import FunctionDefinition
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
     from smoke.local.runtime_setup import Ready
 
 ACCOUNT_ID = "123456789012"
+DEFAULT_LOCAL_CONCURRENCY = 16  # sandboxes per function when neither smoke.yaml nor the run says
+QUEUE_WAIT_S = 10.0  # an invocation waits this long for a free sandbox, then is throttled (429)
 _PASSED_THROUGH = ("LD_LIBRARY_PATH",)
 
 
@@ -53,6 +58,7 @@ class LocalFunction:
         python: Mapping[str, str] | None = None,
         version: str = "$LATEST",
         ready: Ready | None = None,
+        concurrency: int | Concurrency = DEFAULT_LOCAL_CONCURRENCY,
     ) -> None:
         from smoke.local.runtime_setup import setup
 
@@ -76,10 +82,13 @@ class LocalFunction:
         self.python_version = ready.python_version
         self.runtime_info: dict[str, Any] = ready.runtime_info
         self.mismatched: dict[str, str] = {}  # request id -> why (interpreter mismatch)
-        self._lock = threading.Lock()  # one invocation at a time
-        self._state = threading.Lock()  # guards _closed and _sandbox against close()
-        self._sandbox: Sandbox | None = None
-        self._closed = False
+        if isinstance(concurrency, Concurrency):  # a version shares its function's cap
+            self.concurrency = concurrency
+        else:
+            reserved = definition.reserved_concurrency
+            capped = reserved is not None and reserved <= concurrency
+            self.concurrency = Concurrency(reserved if capped else concurrency, reserved=capped)  # type: ignore[arg-type]
+        self.pool = SandboxPool(self._start_sandbox, self.concurrency)
 
     def sys_path(self) -> list[Path]:
         """Lambda's order: task root (with the packages of its requirements.txt), layers
@@ -124,12 +133,13 @@ class LocalFunction:
         return env
 
     def _start_sandbox(self) -> Sandbox:
+        environment = self.environment()
         return Sandbox(
             handler=self.definition.handler,
             task_root=self.task_root,
             sys_path=self.sys_path(),
-            environment=self.environment(),
-            log=self.log,
+            environment=environment,
+            log=self.log.stream(environment["AWS_LAMBDA_LOG_STREAM_NAME"]),
             host=self.host,
             python=self.interpreter.executable,
             python_version=self.interpreter.full_version,
@@ -142,49 +152,42 @@ class LocalFunction:
         client_context: str | None = None,
         cognito_identity: str | None = None,
         invoked_arn: str | None = None,
+        wait_s: float | None = QUEUE_WAIT_S,
     ) -> tuple[InvokeOutcome, str]:
-        """Run one invocation; returns its outcome and its log text (for the tail).
+        """Run one invocation in a sandbox of the pool; returns its outcome and its log
+        text (for the tail).
 
         ``invoked_arn`` is the ARN the caller used (``...:function:name:live`` through an
-        alias), which the handler sees as ``context.invoked_function_arn``."""
-        with self._lock:
-            if self._closed:
-                raise FunctionClosed(f"local function {self.name} is closed")
-            self.log.start_capture()
-            try:
-                sandbox = self._sandbox
-                if sandbox is None or not sandbox.alive:
-                    if sandbox is not None:
-                        sandbox.close()
-                    sandbox = self._start_sandbox()
-                    with self._state:
-                        self._sandbox = sandbox
-                        closed = self._closed
-                    if closed:  # close() ran while this process started
-                        sandbox.close()
-                timeout_s = self.definition.timeout_s
-                invocation = Invocation(
-                    request_id=new_request_id(),
-                    payload=payload,
-                    deadline_ms=int((time.time() + timeout_s) * 1000),
-                    function_arn=invoked_arn or self.arn,
-                    trace_id=_trace_id(),
-                    client_context=client_context,
-                    cognito_identity=cognito_identity,
-                )
-                outcome = sandbox.invoke(invocation, timeout_s, self.definition.memory_mb)
-            finally:
-                log_text = self.log.stop_capture()
-            return outcome, log_text
+        alias), which the handler sees as ``context.invoked_function_arn``. Raises
+        ``Throttled`` when no sandbox was free within ``wait_s`` (None: wait as long as it
+        takes) and ``FunctionClosed`` when the runtime is shutting down: in both cases the
+        function did not run."""
+        try:
+            sandbox = self.pool.acquire(wait_s)
+        except PoolClosed:
+            raise FunctionClosed(f"local function {self.name} is closed") from None
+        assert isinstance(sandbox, Sandbox)
+        if sandbox.invocations:  # warm: the lines of its cold start were another's tail
+            sandbox.log.start_capture()
+        try:
+            timeout_s = self.definition.timeout_s
+            invocation = Invocation(
+                request_id=new_request_id(),
+                payload=payload,
+                deadline_ms=int((time.time() + timeout_s) * 1000),
+                function_arn=invoked_arn or self.arn,
+                trace_id=_trace_id(),
+                client_context=client_context,
+                cognito_identity=cognito_identity,
+            )
+            outcome = sandbox.invoke(invocation, timeout_s, self.definition.memory_mb)
+        finally:
+            log_text = sandbox.log.stop_capture()
+            self.pool.release(sandbox)
+        return outcome, log_text
 
     def close(self) -> None:
-        """Kill the process now, even in the middle of an invocation (which then ends
-        as a killed runtime); never waits for the handler to finish."""
-        with self._state:
-            self._closed = True
-            sandbox = self._sandbox
-        if sandbox is not None:
-            sandbox.close()
-        with self._lock:  # the in-flight invocation, if any, ends once its process is dead
-            self._sandbox = None
-            self.log.close()
+        """Kill every sandbox now, even in the middle of an invocation (which then ends
+        as a killed runtime); never waits for a handler to finish."""
+        self.pool.close()
+        self.log.close()

@@ -6,6 +6,8 @@ a version runs its snapshot, an alias its version (or, with weights, the additio
 version for that share of invocations); ``X-Amz-Executed-Version`` says which ran.
 Honors ``X-Amz-Invocation-Type`` (RequestResponse, Event, DryRun), ``X-Amz-Log-Type:
 Tail`` and ``X-Amz-Client-Context``. Every other Lambda path goes to ``control_api``.
+Concurrent invocations run in separate sandboxes (``smoke.local.pool``); one that finds
+no free sandbox in time is answered 429 ``TooManyRequestsException``, as Lambda throttles.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from smoke.errors import HarnessError
 from smoke.local.function import FunctionClosed, LocalFunction
 from smoke.local.logs import tail
+from smoke.local.pool import Throttled
 
 _PREFIX = "/2015-03-31/functions/"
 _SUFFIX = "/invocations"
@@ -65,6 +68,20 @@ class _Handler(BaseHTTPRequestHandler):
                 "Content-Type": "application/json",
                 "x-amzn-ErrorType": error_type,
                 "x-amzn-RequestId": str(uuid.uuid4()),
+            },
+        )
+
+    def _throttled(self, exc: Throttled) -> None:
+        message = "Rate Exceeded."
+        body = {"Type": "User", "Reason": exc.reason, "Message": message, "message": message}
+        self._reply(
+            429,
+            json.dumps(body).encode(),
+            {
+                "Content-Type": "application/json",
+                "x-amzn-ErrorType": "TooManyRequestsException",
+                "x-amzn-RequestId": str(uuid.uuid4()),
+                "Retry-After": "1",
             },
         )
 
@@ -148,11 +165,12 @@ class _Handler(BaseHTTPRequestHandler):
                     400, "InvalidParameterValueException", "Client context must be base64 JSON"
                 )
                 return
-        if invocation_type == "Event":
+        if invocation_type == "Event":  # queued, as Lambda's async queue: it waits for a sandbox
             threading.Thread(
                 target=_quietly, args=(function.invoke, payload or b"{}"),
-                kwargs={"client_context": client_context, "invoked_arn": invoked_arn},
-                daemon=True,
+                kwargs={"client_context": client_context, "invoked_arn": invoked_arn,
+                        "wait_s": None},  # queued as long as it takes, as Lambda's queue does
+                daemon=True, name="smoke-async-invoke",
             ).start()  # fmt: skip
             self._reply(202, b"", {"x-amzn-RequestId": str(uuid.uuid4())})
             return
@@ -167,6 +185,9 @@ class _Handler(BaseHTTPRequestHandler):
             outcome, log_text = function.invoke(
                 payload or b"{}", client_context=client_context, invoked_arn=invoked_arn
             )
+        except Throttled as exc:  # the function did not run: the caller may send it again
+            self._throttled(exc)
+            return
         except FunctionClosed as exc:  # the runtime is closing: the caller gets an answer
             with contextlib.suppress(OSError):
                 self._error(503, "ServiceException", f"{exc}: the local runtime stopped")
@@ -210,6 +231,10 @@ def _quietly(invoke: Callable[..., Any], payload: bytes, **kwargs: Any) -> None:
 
 class InvokeServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 leaves connections unaccepted as soon as more
+    # than 5 checks connect at once (a run's default concurrency is 16), and botocore
+    # reports "Connection was closed before we received a valid response"
+    request_queue_size = 1024
 
     def __init__(
         self,

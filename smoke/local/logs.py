@@ -1,13 +1,18 @@
 """Function logs of the local runtime: one text file per function, Lambda's format.
 
-Every line of ``<log_dir>/<function name>.log`` is ``<ISO timestamp> <message>``, where
-the message is what CloudWatch Logs would hold: the function's own stdout/stderr lines
-and the platform lines (``START RequestId: ...``, ``END``, ``REPORT``, ``INIT_REPORT``).
-``LocalLogSource`` reads those files back for the log scan, windowed by timestamp.
+Every line of ``<log_dir>/<function name>.log`` is ``<ISO timestamp> <log stream>
+<message>``, as ``aws logs tail`` prints a log group: the stream is the sandbox's
+(``2024/05/01/[$LATEST]3f2a...``, one per sandbox as in Lambda, so the lines of
+concurrent sandboxes can be told apart), and the message is what CloudWatch Logs would
+hold: the function's own stdout/stderr lines and the platform lines (``START RequestId:
+...``, ``END``, ``REPORT``, ``INIT_REPORT``). Lines without a stream (older runs) read
+as one stream per version and day. ``LocalLogSource`` reads the files back for the log
+scan, windowed by timestamp.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import weakref
@@ -21,6 +26,7 @@ from smoke.logscan import LogEvent
 
 LOG_GROUP_PREFIX = "/aws/lambda/"
 TAIL_BYTES = 4096
+STREAM_NAME = re.compile(r"^\d{4}/\d{2}/\d{2}/\[[^\]\s]+\]\S+$")  # 2024/05/01/[$LATEST]3f2a...
 
 
 def iso_timestamp(epoch_s: float) -> str:
@@ -45,10 +51,10 @@ _WRITTEN_LOCK = threading.Lock()
 class FunctionLog:
     """Appends timestamped lines to one function's log file (thread-safe).
 
-    While an invocation runs, ``capture()`` also collects its lines in memory, for the
-    ``X-Amz-Log-Result`` tail of that invocation. The lines this process wrote are also
-    kept (``recorded``): two runs at once append to the same file, and a run's own scan
-    reads only its own lines (``LocalLogSource(own_lines=True)``), never the other's.
+                self._file.write(f"{prefix}{line}\n")
+                self.recorded.append((stamp, stream or "", line))
+                if captured is not None:
+                    captured.append(line)
     """
 
     def __init__(self, path: Path, redact: Callable[[str], str] | None = None) -> None:
@@ -57,40 +63,61 @@ class FunctionLog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = path.open("a", encoding="utf-8")
         self._lock = threading.Lock()
-        self._captured: list[str] | None = None
-        self.recorded: deque[tuple[str, str]] = deque(maxlen=RECORDED_LINES)
+        self.recorded: deque[tuple[str, str, str]] = deque(maxlen=RECORDED_LINES)
         with _WRITTEN_LOCK:
             _WRITTEN_HERE.setdefault(path.resolve(), weakref.WeakSet()).add(self)
 
-    def write(self, message: str) -> None:
+    def write(
+        self, message: str, captured: list[str] | None = None, stream: str | None = None
+    ) -> None:
         now = time.time()
         lines = message.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         if self._redact is not None:  # secrets never reach the file nor the tail
             lines = [self._redact(line) for line in lines]
+        stamp = iso_timestamp(now)
+        prefix = f"{stamp} {stream} " if stream else f"{stamp} "
         with self._lock:
             if self._file.closed:  # the runtime is closing: the last lines have nowhere to go
                 return
-            stamp = iso_timestamp(now)
             for line in lines:
-                self._file.write(f"{stamp} {line}\n")
-                self.recorded.append((stamp, line))
-                if self._captured is not None:
-                    self._captured.append(line)
+                self._file.write(f"{prefix}{line}\n")
+                self.recorded.append((stamp, stream or "", line))
+                if captured is not None:
+                    captured.append(line)
             self._file.flush()
+
+    def stream(self, name: str) -> LogStream:
+        """A writer for one sandbox's log stream ``name``, capturing from the start (its
+        cold start's lines)."""
+        return LogStream(self, name)
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+
+class LogStream:
+    """One sandbox's view of its function's log (Lambda gives each its own log stream)."""
+
+    def __init__(self, log: FunctionLog, name: str) -> None:
+        self._log = log
+        self.name = name
+        self._lock = threading.Lock()
+        self._captured: list[str] | None = []
+
+    def write(self, message: str) -> None:
+        with self._lock:
+            self._log.write(message, self._captured, self.name)
 
     def start_capture(self) -> None:
         with self._lock:
             self._captured = []
 
     def stop_capture(self) -> str:
-        """The lines written since ``start_capture``, as text (the invocation's log)."""
+        """The lines written since ``start_capture`` (or since the stream was made)."""
         with self._lock:
             lines, self._captured = self._captured or [], None
         return "".join(line + "\n" for line in lines)
-
-    def close(self) -> None:
-        with self._lock:
-            self._file.close()
 
 
 def _own_events(path: Path, version: str, start_ms: int, end_ms: int) -> Iterator[LogEvent]:
@@ -101,12 +128,12 @@ def _own_events(path: Path, version: str, start_ms: int, end_ms: int) -> Iterato
     for log in logs:
         with log._lock:
             lines = list(log.recorded)
-        for stamp, message in lines:
+        for stamp, stream, message in lines:
             timestamp_ms = parse_timestamp_ms(stamp)
             if timestamp_ms is None or not start_ms <= timestamp_ms <= end_ms:
                 continue
             day = stamp[:10].replace("-", "/")
-            yield LogEvent(timestamp_ms, message, f"{day}/[{version}]smoke-local")
+            yield LogEvent(timestamp_ms, message, stream or f"{day}/[{version}]smoke-local")
 
 
 def tail(text: str, limit: int = TAIL_BYTES) -> bytes:
@@ -143,8 +170,8 @@ class LocalLogSource:
         stream_prefixes: Sequence[str] | None = None,
     ) -> Iterator[LogEvent]:
         # filter_pattern is only a hint (callers match lines themselves). Each version
-        # writes its own file (``Api.log`` for $LATEST, ``Api.3.log`` for version 3): its
-        # events carry a CloudWatch-like stream name with the version, ``.../[3]smoke-local``.
+        # writes its own file (``Api.log`` for $LATEST, ``Api.3.log`` for version 3); each
+        # event carries its sandbox's stream, whose name has the version (``.../[3]...``).
         path = self.path_for(log_group)
         self._api_calls += 1
         files = [(path, "$LATEST")] if path.exists() else []
@@ -178,5 +205,9 @@ class LocalLogSource:
                 timestamp_ms = parse_timestamp_ms(stamp)
                 if timestamp_ms is None or not start_ms <= timestamp_ms <= end_ms:
                     continue
-                day = stamp[:10].replace("-", "/")
+                stream, _, rest = message.partition(" ")
+                if STREAM_NAME.match(stream):  # the sandbox's own stream
+                    yield LogEvent(timestamp_ms, rest, stream)
+                    continue
+                day = stamp[:10].replace("-", "/")  # a line of an older run
                 yield LogEvent(timestamp_ms, message, f"{day}/[{version}]smoke-local")

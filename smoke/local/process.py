@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from smoke.local.logs import FunctionLog, iso_timestamp
+from smoke.local.logs import LogStream, iso_timestamp
 from smoke.local.runtime_api import Invocation, RuntimeAPI
 
 INIT_LIMIT_S = 10.0  # Lambda's limit for the init phase
@@ -74,7 +74,7 @@ class Sandbox:
         task_root: Path,
         sys_path: Sequence[Path],
         environment: Mapping[str, str],
-        log: FunctionLog,
+        log: LogStream,
         host: str = "127.0.0.1",
         python: str = sys.executable,
         python_version: str | None = None,
@@ -203,6 +203,11 @@ class Sandbox:
             self._cond.notify_all()
 
     # ------------------------------------------------------------------ invocations
+
+    @property
+    def invocations(self) -> int:
+        """Invocations handed to this sandbox so far (0: it has not had its cold start)."""
+        return self._invocations
 
     @property
     def alive(self) -> bool:

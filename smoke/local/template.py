@@ -188,6 +188,7 @@ class FunctionDefinition:
     build_method: str | None = None
     bundled: bool = False
     layer_build_methods: Mapping[str, str] = field(default_factory=dict)  # str(path) -> method
+    reserved_concurrency: int | None = None  # ReservedConcurrentExecutions: caps the sandboxes
 
 
 PREBUILT = "(prebuilt)"  # a layer's "build method" when a tool built it already (CDK assets)

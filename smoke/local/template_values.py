@@ -225,7 +225,18 @@ class FunctionReader:
             # it bundles); SAM's own flag not to build it
             bundled=_ASSET_PATH in metadata or metadata.get("SkipBuild") in (True, "true", "True"),
             layer_build_methods=dict(self.layer_build_methods),
+            reserved_concurrency=self.reserved_concurrency(),
         )
+
+    def reserved_concurrency(self) -> int | None:
+        """``ReservedConcurrentExecutions``: the cap on the local runtime's sandboxes."""
+        if self.prop("ReservedConcurrentExecutions") is None:
+            return None
+        value = self.number("ReservedConcurrentExecutions", 0, low=0, high=1_000_000)
+        if value != int(value):
+            node, key = self.where("ReservedConcurrentExecutions")
+            self.fail(f"ReservedConcurrentExecutions must be a whole number, got {value!r}", node, key=key)
+        return int(value)
 
     def runtime(self) -> str | None:
         runtime = self.prop("Runtime")

@@ -195,7 +195,7 @@ class ControlPlane:
                 replace(latest.definition, code=snapshot.task_root),
                 log_dir=self._log_dir or latest.log.path.parent, region=latest.region,
                 host=latest.host, redact=latest.redact, python=latest.python_config,
-                version=version, ready=snapshot,
+                version=version, ready=snapshot, concurrency=latest.concurrency,
             )  # fmt: skip
             entry.published[version] = function
             entry.hashes[version] = sha

@@ -38,17 +38,20 @@ def test_healthy_example_passes_with_a_clean_log_scan(tmp_path: Path) -> None:
     assert report["run"]["transport"] == "invoke"  # type: ignore[index]
     assert report["log_scan"]["errors"] == []  # type: ignore[index]
     assert report["log_scan"]["groups"]  # type: ignore[index]
-    # one warm process per function: exactly one cold start among the API's four checks,
-    # in both reports; every invocation has its REPORT metrics
+    # the API's four checks run at once, in as many sandboxes as Lambda would start: each
+    # sandbox's cold start is reported once, on its first invocation, in both reports;
+    # every invocation has its REPORT metrics
     api = [c for c in checks.values() if c["function"] == "api"]
     assert all(c["metrics"]["duration_ms"] is not None for c in api)
-    assert sum(c["metrics"]["init_duration_ms"] is not None for c in api) == 1
+    cold = sum(c["metrics"]["init_duration_ms"] is not None for c in api)
+    sandboxes = (tmp_path / "logs" / "BackendApiFunction.log").read_text().count("INIT_START")
+    assert 1 <= cold == sandboxes <= 4
     assert len([c for s in xml if s.name == "backend-api" for c in s]) == 4
     tree = ElementTree.parse(tmp_path / "r.xml")
     cases = tree.getroot().findall("./testsuite[@name='backend-api']/testcase")
     props = [{p.get("name"): p.get("value") for p in c.iter("property")} for c in cases]
     assert all("lambda.max_memory_used_mb" in p for p in props)
-    assert sum("lambda.init_duration_ms" in p for p in props) == 1
+    assert sum("lambda.init_duration_ms" in p for p in props) == cold
 
 
 def test_broken_router_fails_and_the_log_scan_names_the_missing_module(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -166,8 +167,9 @@ def test_printed_lines_reach_the_tail_and_the_log_file(client: Any, runtime: Loc
     assert tail[start + 1 : start + 3] == ["first line", "second line"]
     assert tail[start + 3] == f"END RequestId: {request_id}"
     log_text = (runtime.log_dir / "prints.log").read_text()
-    assert "Z first line\n" in log_text
-    assert f"Z END RequestId: {request_id}\n" in log_text
+    stream = r"Z \d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32} "  # timestamp, the sandbox's stream
+    assert re.search(stream + "first line\n", log_text)
+    assert re.search(stream + f"END RequestId: {request_id}\n", log_text)
 
 
 def test_a_large_response_comes_back_whole(client: Any) -> None:

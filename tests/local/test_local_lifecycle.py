@@ -49,16 +49,20 @@ def _wait_for(predicate: Any, timeout: float = 10.0) -> Any:
     raise AssertionError("timed out waiting")
 
 
-def _grandchild_pid(log: Path) -> int | None:
+def _grandchild_pids(log: Path) -> list[int]:
     if not log.exists():
-        return None
-    for line in log.read_text().splitlines():
-        if " grandchild " in line:
-            return int(line.rsplit(" ", 1)[1])
-    return None
+        return []
+    return [
+        int(line.rsplit(" ", 1)[1]) for line in log.read_text().splitlines() if " grandchild " in line
+    ]
 
 
-def test_close_during_an_invocation_kills_the_process_group_at_once(tmp_path: Path) -> None:
+def _grandchild_pid(log: Path) -> int | None:
+    pids = _grandchild_pids(log)
+    return pids[0] if pids else None
+
+
+def test_close_during_invocations_kills_every_sandbox_at_once(tmp_path: Path) -> None:
     code = write_files(tmp_path / "app", SPAWNER)
     local = make_runtime(tmp_path, {"slow": spec("slow", code, "spawner.handler", timeout_s=60)})
     client = lambda_client(local.endpoint_url)
@@ -70,19 +74,25 @@ def test_close_during_an_invocation_kills_the_process_group_at_once(tmp_path: Pa
         except Exception as exc:  # the connection may drop as the runtime closes
             answers.append(exc)
 
-    caller = threading.Thread(target=invoke, daemon=True)
-    caller.start()
-    grandchild = _wait_for(lambda: _grandchild_pid(tmp_path / "logs" / "slow.log"))
-    child = local._by_name["slow"]._sandbox.process.pid  # type: ignore[union-attr]
-    assert os.getpgid(child) == child != os.getpgid(0)  # its own process group
-    assert os.getpgid(grandchild) == child
+    callers = [threading.Thread(target=invoke, daemon=True) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    # two invocations at once: two sandboxes, each with its own process group
+    grandchildren = _wait_for(lambda: len(_grandchild_pids(tmp_path / "logs" / "slow.log")) == 2)
+    grandchildren = _grandchild_pids(tmp_path / "logs" / "slow.log")
+    children = [sandbox.process.pid for sandbox in local._by_name["slow"].pool.sandboxes()]  # type: ignore[attr-defined]
+    assert len(set(children)) == 2
+    for child in children:
+        assert os.getpgid(child) == child != os.getpgid(0)  # its own process group
+    assert sorted(os.getpgid(g) for g in grandchildren) == sorted(children)
     started = time.monotonic()
     local.close()
     assert time.monotonic() - started < 2.5
-    assert _gone(child)
-    _wait_for(lambda: _gone(grandchild), 2.0)
-    caller.join(5)
-    assert not caller.is_alive()
+    for pid in [*children, *grandchildren]:
+        _wait_for(lambda pid=pid: _gone(pid), 2.0)
+    for caller in callers:
+        caller.join(5)
+        assert not caller.is_alive()
 
 
 _DRIVER = """

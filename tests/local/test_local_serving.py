@@ -99,7 +99,8 @@ def test_a_cold_start_import_error_is_attributed_to_its_request(tmp_path: Path) 
         request_id = answer["ResponseMetadata"]["RequestId"]
         ref = local.functions["api"]
         source = local.log_source()
-    lines = [line.split(" ", 1)[1] for line in (tmp_path / "logs" / "api.log").read_text().splitlines()]
+    # timestamp, log stream, message
+    lines = [line.split(" ", 2)[2] for line in (tmp_path / "logs" / "api.log").read_text().splitlines()]
     result = scan_logs(
         [ref], source, start_ms=started_ms, end_ms=int(time.time() * 1000) + 1000,
         rules=DEFAULT_RULES, request_ids={request_id: "api::broken"}, wait_s=0, clock_skew_ms=0,

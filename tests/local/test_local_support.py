@@ -17,18 +17,25 @@ from smoke.local.packages import runtime_dir
 def test_log_lines_are_timestamped_and_windowed(tmp_path: Path) -> None:
     log = FunctionLog(tmp_path / "fn.log")
     log.write("START RequestId: 1 Version: $LATEST")
-    log.start_capture()
-    log.write("[ERROR] boom\rTraceback (most recent call last):")
-    captured = log.stop_capture()
+    # two sandboxes of one function, each with its own stream
+    stream = log.stream("2024/05/01/[$LATEST]aaaa")
+    other = log.stream("2024/05/01/[$LATEST]bbbb")
+    stream.start_capture()
+    stream.write("[ERROR] boom\rTraceback (most recent call last):")
+    other.write("another sandbox's line")
+    captured = stream.stop_capture()
     log.close()
     assert captured == "[ERROR] boom\nTraceback (most recent call last):\n"
+    assert other.stop_capture() == "another sandbox's line\n"
     now = int(time.time() * 1000)
     source = LocalLogSource(tmp_path)
     events = list(source.events("/aws/lambda/fn", now - 5000, now + 5000))
-    assert [e.message for e in events] == [
-        "START RequestId: 1 Version: $LATEST",
-        "[ERROR] boom",
-        "Traceback (most recent call last):",
+    assert [(e.message, e.log_stream) for e in events] == [
+        # written outside any sandbox (as by an older run): one stream per version and day
+        ("START RequestId: 1 Version: $LATEST", time.strftime("%Y/%m/%d/[$LATEST]smoke-local", time.gmtime())),
+        ("[ERROR] boom", "2024/05/01/[$LATEST]aaaa"),
+        ("Traceback (most recent call last):", "2024/05/01/[$LATEST]aaaa"),
+        ("another sandbox's line", "2024/05/01/[$LATEST]bbbb"),
     ]
     assert list(source.events("/aws/lambda/fn", now + 60_000, now + 70_000)) == []
     assert source.api_calls == 2
