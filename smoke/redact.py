@@ -71,6 +71,44 @@ def masked_error(error: ConfigError, secrets: Iterable[str]) -> ConfigError:
     return error.masked(Redactor(secrets).text) if secrets else error
 
 
+# Set-Cookie attributes: what they say is never a secret (RFC 6265 section 5.2, plus the
+# SameSite, Priority and Partitioned extensions)
+_COOKIE_ATTRIBUTES = frozenset(
+    {"expires", "max-age", "domain", "path", "secure", "httponly", "samesite", "priority",
+     "partitioned"}
+)  # fmt: skip
+_COOKIE_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # an RFC 6265 token
+_SET_COOKIE_SPLIT = re.compile(r",\s*(?=[!#$%&'*+\-.^_`|~0-9A-Za-z]+=)")  # not Expires' comma
+
+
+def _parts(value: str) -> list[str]:
+    return re.split(r"[\s;,=]+", value)
+
+
+def cookie_values(text: str, *, header: bool = False) -> list[str]:
+    """The values of the cookies in a Cookie or Set-Cookie header value (several Set-Cookie
+    values may be comma-joined). Empty when ``text`` does not read as cookies; outside a
+    header (``header=False``) a single ``name=value`` is not taken for one either: a
+    base64 secret ends in ``=``."""
+    found: list[str] = []
+    for cookie in _SET_COOKIE_SPLIT.split(text):
+        segments = [segment.strip() for segment in cookie.split(";") if segment.strip()]
+        if not header and len(segments) < 2:
+            return []
+        for segment in segments:
+            name, eq, value = segment.partition("=")
+            name = name.strip()
+            if name.lower() in _COOKIE_ATTRIBUTES:
+                continue
+            if not eq or not _COOKIE_NAME.match(name):
+                if header:
+                    found.append(segment)  # not a cookie pair: keep it secret as it is
+                    continue
+                return []
+            found.append(value.strip().strip('"'))
+    return found
+
+
 class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
@@ -79,17 +117,19 @@ class Redactor:
         self.add(*secrets)
 
     def add(self, *values: str | None) -> None:
+        """Learn secret values, and their parts: "Bearer abc" -> also "abc" alone; a
+        cookie string ("a=b; c=d", a Set-Cookie value) -> each cookie's value, never the
+        cookie names nor the Set-Cookie attributes (Max-Age=200, Path=/, Secure)."""
+        self._learn(values, lambda value: cookie_values(value) or _parts(value))
+
+    def _learn(self, values: Iterable[str | None], parts: Any) -> None:
         with self._lock:
             before = len(self._secrets)
             for value in values:
                 if not value:
                     continue
                 value = str(value)
-                candidates = {value}
-                # "Bearer abc" -> also mask "abc" alone; "a=b; c=d" cookies -> each value
-                for part in re.split(r"[\s;,=]+", value):
-                    candidates.add(part)
-                for c in candidates:
+                for c in {value, *parts(value)}:
                     if len(c) >= _MIN_SECRET_LEN and c.lower() not in {"bearer", "basic"}:
                         self._secrets.update(_spellings(c))
             if len(self._secrets) != before:
@@ -101,11 +141,14 @@ class Redactor:
         if not headers:
             return
         for name, value in headers.items():
-            if name.lower() in SENSITIVE_HEADERS:
-                if isinstance(value, (list, tuple)):
-                    self.add(*[str(v) for v in value])
-                else:
-                    self.add(str(value))
+            lowered = name.lower()
+            if lowered not in SENSITIVE_HEADERS:
+                continue
+            given = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+            if lowered in ("cookie", "set-cookie"):  # only the cookies' values are secret
+                self._learn(given, lambda text: cookie_values(text, header=True))
+            else:
+                self.add(*given)
 
     def add_event(self, event: Any) -> None:
         """Learn the sensitive header values of a Lambda event that arrived from elsewhere
@@ -118,8 +161,8 @@ class Redactor:
             if isinstance(headers, Mapping):
                 self.add_headers(headers)
         cookies = event.get("cookies")
-        if isinstance(cookies, list):
-            self.add(*[str(c) for c in cookies])
+        if isinstance(cookies, list):  # v2: one "name=value" each, only the value secret
+            self._learn([str(c) for c in cookies], lambda text: cookie_values(text, header=True))
         token = event.get("authorizationToken")  # a TOKEN authorizer's event
         if isinstance(token, str):
             self.add(token)
