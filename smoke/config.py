@@ -138,6 +138,9 @@ class _ConfigBuilder:
             credentials=str(data.get("credentials", "environment")),
             samconfig_env=data.get("samconfig_env"),
             local_concurrency=data.get("local_concurrency"),
+            stage=data.get("stage"),
+            domain=data.get("domain"),
+            alb_multi_value=bool(data.get("alb_multi_value", False)),
         )
 
     def interpreters(self, data: Any) -> dict[str, str]:

@@ -96,7 +96,10 @@ class Request:
     body: bytes | None = None
     body_is_binary: bool = False  # send base64-encoded (isBase64Encoded: true)
     authorizer: Authorizer | None = None
-    stage: str = "$default"
+    stage: str | None = None  # None: the environment's `stage`, else "$default"
+    # headers given more than once (a list in the suite), in order; ``headers`` holds
+    # each of them comma-joined, as one header line would carry them
+    header_lists: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ class Check:
     location: Location = Location("<unknown>")
     timeout_s: float | None = None
     source: str = ""  # generated from `routes:`: where the route was found (file:line, API id)
+    alb_multi_value: bool | None = None  # ALB events: multi-value headers mode (None: the env's)
 
     @property
     def id(self) -> str:
@@ -240,6 +244,11 @@ class Environment:
     credentials: str = "environment"
     samconfig_env: str | None = None
     local_concurrency: int | None = None  # local: sandboxes per function (None: the run's)
+    # events built for direct invocation: the API's stage, the Host the gateway saw
+    # (`domain`, else base_url's host), ALB target groups in multi-value headers mode
+    stage: str | None = None
+    domain: str | None = None
+    alb_multi_value: bool = False
 
     @property
     def scans_logs(self) -> bool:

@@ -42,7 +42,7 @@ METHOD_KEYS = ("get", "post", "put", "patch", "delete", "head", "options")
 HTTP_ONLY_KEYS = (
     *METHOD_KEYS,
     *("method", "path", "query", "headers", "path_parameters", "json", "body", "body_base64"),
-    *("authorizer", "stage"),
+    *("authorizer", "stage", "alb_multi_value"),
 )
 BODY_KEYS = ("json", "body", "body_base64")
 
@@ -159,6 +159,7 @@ class _SuiteBuilder:
             tags=tags,
             location=loc,
             timeout_s=float(timeout) if timeout is not None else None,
+            alb_multi_value=item.get("alb_multi_value", self.data.get("alb_multi_value")),
         )
 
     def routes(self, item: Any) -> RoutesSpec:
@@ -237,7 +238,12 @@ class _SuiteBuilder:
             )
         method, path = self.method_and_path(item, name, loc)
         self.only_one(item, BODY_KEYS, name, "body")
-        headers = {str(k): _text(v) for k, v in item.get("headers", {}).items()}
+        given = item.get("headers", {})
+        header_lists = {  # a header sent more than once: a list of its values, in order
+            str(k): tuple(_text(x) for x in v) for k, v in given.items() if isinstance(v, list)
+        }
+        headers = {str(k): ",".join(header_lists[str(k)]) if isinstance(v, list) else _text(v)
+                   for k, v in given.items()}  # fmt: skip
         body: bytes | None = None
         binary = False
         if "json" in item:
@@ -270,7 +276,8 @@ class _SuiteBuilder:
             body=body,
             body_is_binary=binary,
             authorizer=None if auth is None else _authorizer(auth),
-            stage=item.get("stage", "$default"),
+            stage=item.get("stage", self.data.get("stage")),
+            header_lists=header_lists,
         )
 
     def method_and_path(self, item: Any, name: str, loc: Location) -> tuple[str, str]:

@@ -15,11 +15,11 @@ from typing import Any
 
 from smoke.events.alb import alb_event
 from smoke.events.apigw import http_event, rest_event
-from smoke.events.common import make_clock
+from smoke.events.common import EventSettings, make_clock
 from smoke.events.decode import decode_v1, decode_v2
-from smoke.model import Check, Response
+from smoke.model import Check, Environment, Response
 
-__all__ = ["build_event", "decode_response"]
+__all__ = ["EventSettings", "build_event", "decode_response", "event_settings"]
 
 
 def build_event(
@@ -27,22 +27,41 @@ def build_event(
     *,
     request_id: str | None = None,
     now: float | None = None,
-    alb_multi_value: bool = False,
+    alb_multi_value: bool | None = None,
+    settings: EventSettings | None = None,
 ) -> Any:
-    """The event to send for ``check.event``; ``request_id`` defaults to a uuid4."""
+    """The event to send for ``check.event``; ``request_id`` defaults to a uuid4.
+
+    ``settings`` are the environment's (``event_settings``): stage, Host, ALB mode. An
+    ALB check's own ``alb_multi_value`` wins over them, and ``alb_multi_value`` over both."""
     kind = check.event
     if kind == "raw":
         return check.payload
+    settings = settings or EventSettings()
     clock = make_clock(request_id, now)
     if kind == "apigw-rest":
-        return rest_event(check.request, clock)
+        return rest_event(check.request, clock, settings)
     if kind == "apigw-http":
-        return http_event(check.request, clock)
+        return http_event(check.request, clock, settings=settings)
     if kind == "function-url":
-        return http_event(check.request, clock, function_url=True)
+        return http_event(check.request, clock, function_url=True, settings=settings)
     if kind == "alb":
-        return alb_event(check.request, clock, multi_value=alb_multi_value)
+        multi = next(
+            v for v in (alb_multi_value, check.alb_multi_value, settings.alb_multi_value)
+            if v is not None
+        )  # fmt: skip
+        return alb_event(check.request, clock, multi_value=multi, host=settings.host)
     raise ValueError(f"unknown event kind {kind!r} for check {check.id}")
+
+
+def event_settings(env: Environment) -> EventSettings:
+    """An environment's ``stage``, Host (``domain``, else ``base_url``'s host) and ALB mode."""
+    from urllib.parse import urlsplit
+
+    host = env.domain
+    if not host and env.base_url:
+        host = urlsplit(env.base_url).netloc or None
+    return EventSettings(stage=env.stage, host=host, alb_multi_value=env.alb_multi_value)
 
 
 def decode_response(check: Check, payload: Any) -> tuple[Response | None, tuple[str, ...]]:

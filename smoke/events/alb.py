@@ -15,8 +15,8 @@ from smoke.events.common import (
     Clock,
     encode_body,
     encode_path,
+    gateway_header_lists,
     target_of,
-    with_gateway_headers,
 )
 from smoke.events.paths import fill_path
 from smoke.model import Request
@@ -27,18 +27,23 @@ TARGET_GROUP_ARN = (
 ALB_HOST = f"smoke-alb-123456789.{REGION}.elb.amazonaws.com"
 
 
-def alb_event(request: Request, clock: Clock, *, multi_value: bool = False) -> dict[str, Any]:
+def alb_event(
+    request: Request, clock: Clock, *, multi_value: bool = False, host: str | None = None
+) -> dict[str, Any]:
     """The event an ALB target group sends to a Lambda target.
 
     An ALB has no path parameters: the path arrives with the values filled in.
     With ``multi_value`` (a target group with ``lambda.multi_value_headers.enabled``)
-    only the multi-value header and query maps are sent.
+    only the multi-value header and query maps are sent, with every value of a repeated
+    header; without it, the last value.
     """
     target = target_of(request)
     path = fill_path(target.path, request.path_parameters).sent
-    headers = with_gateway_headers(request, ALB_HOST, lower=True, port="80", proto="http")
-    trace = clock.request_id.replace("-", "")[:24]
-    headers.setdefault("x-amzn-trace-id", f"Root=1-{clock.epoch_ms // 1000:08x}-{trace}")
+    lines: dict[str, list[str]] = {}
+    for name, values in gateway_header_lists(
+        request, host or ALB_HOST, clock, port="80", proto="http"
+    ).items():
+        lines.setdefault(name.lower(), []).extend(values)
     body, is_base64 = encode_body(request)
     query = [
         (quote(name, safe=""), [quote(value, safe="") for value in values])
@@ -53,10 +58,10 @@ def alb_event(request: Request, clock: Clock, *, multi_value: bool = False) -> d
     }
     if multi_value:
         event["multiValueQueryStringParameters"] = {name: values for name, values in query}
-        event["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
-    else:
+        event["multiValueHeaders"] = lines
+    else:  # "the load balancer uses the last value that the client sends"
         event["queryStringParameters"] = {name: values[-1] for name, values in query}
-        event["headers"] = headers
+        event["headers"] = {name: values[-1] for name, values in lines.items()}
     event["body"] = "" if body is None else body
     event["isBase64Encoded"] = is_base64
     return event

@@ -20,16 +20,18 @@ from smoke.events.common import (
     REGION,
     SOURCE_IP,
     Clock,
+    EventSettings,
     authorizer_v1,
     authorizer_v2,
     encode_body,
     encode_path,
     encode_query,
     find_header,
+    gateway_header_lists,
     host_of,
+    lower_joined,
     target_of,
     user_agent_of,
-    with_gateway_headers,
 )
 from smoke.events.paths import fill_path
 from smoke.model import Request
@@ -50,14 +52,23 @@ _IDENTITY_NULLS = (
 )
 
 
-def rest_event(request: Request, clock: Clock) -> dict[str, Any]:
-    """An API Gateway REST API Lambda proxy event (payload format 1.0)."""
+def rest_event(
+    request: Request, clock: Clock, settings: EventSettings | None = None
+) -> dict[str, Any]:
+    """An API Gateway REST API Lambda proxy event (payload format 1.0).
+
+    A REST API sends no ``version`` key (an HTTP API's payload 1.0 does: adapters such
+    as Mangum tell the two apart by it). A header sent more than once is in
+    ``multiValueHeaders`` with every value, and in ``headers`` with the last."""
+    settings = settings or EventSettings()
     target = target_of(request)
     path = fill_path(target.path, request.path_parameters)
-    domain = host_of(request, f"{API_ID}.execute-api.{REGION}.amazonaws.com")
-    headers = with_gateway_headers(request, domain, lower=False)
+    domain = host_of(request, f"{API_ID}.execute-api.{REGION}.amazonaws.com", settings)
+    lines = gateway_header_lists(request, domain, clock)
+    headers = {name: values[-1] for name, values in lines.items()}
     body, is_base64 = encode_body(request)
-    stage = DEFAULT_REST_STAGE if request.stage == "$default" else request.stage
+    stage = settings.stage_of(request)
+    stage = DEFAULT_REST_STAGE if stage == "$default" else stage
     # on the execute-api host the client's path starts with the stage; a custom domain's does not
     context_path = f"/{stage}{path.sent}" if ".execute-api." in domain else path.sent
     identity: dict[str, Any] = dict.fromkeys(_IDENTITY_NULLS)
@@ -84,12 +95,11 @@ def rest_event(request: Request, clock: Clock) -> dict[str, Any]:
         context["authorizer"] = authorizer
     query = target.query
     return {
-        "version": "1.0",
         "resource": path.template,
         "path": path.sent,
         "httpMethod": target.method,
         "headers": headers,
-        "multiValueHeaders": {name: [value] for name, value in headers.items()},
+        "multiValueHeaders": lines,
         # API Gateway puts the last value of a repeated parameter in the single-value map
         "queryStringParameters": {n: v[-1] for n, v in query if v} or None,
         "multiValueQueryStringParameters": {n: list(v) for n, v in query if v} or None,
@@ -101,19 +111,36 @@ def rest_event(request: Request, clock: Clock) -> dict[str, Any]:
     }
 
 
-def http_event(request: Request, clock: Clock, *, function_url: bool = False) -> dict[str, Any]:
-    """An HTTP API event (payload format 2.0), or a Function URL event (same shape)."""
+def http_event(
+    request: Request,
+    clock: Clock,
+    *,
+    function_url: bool = False,
+    settings: EventSettings | None = None,
+) -> dict[str, Any]:
+    """An HTTP API event (payload format 2.0), or a Function URL event (same shape).
+
+    An HTTP API sends ``rawPath`` (and ``requestContext.http.path``) decoded, starting
+    with ``/STAGE`` when a named stage is invoked on its execute-api host, as AWS does; a
+    Function URL sends the path as the client did (percent-encoded) and has no stage.
+    Repeated headers are comma-joined."""
+    settings = settings or EventSettings()
     target = target_of(request)
     path = fill_path(target.path, request.path_parameters)
     route = f"{target.method} {path.template}" if path.is_template and not function_url else "$default"
+    stage = "$default" if function_url else settings.stage_of(request)
     if function_url:
         url_id = "smoke"
-        domain = host_of(request, f"{url_id}.lambda-url.{REGION}.on.aws")
+        domain = host_of(request, f"{url_id}.lambda-url.{REGION}.on.aws", settings)
         account = "anonymous"
+        raw_path = encode_path(path.sent)
     else:
-        domain = host_of(request, f"{API_ID}.execute-api.{REGION}.amazonaws.com")
+        domain = host_of(request, f"{API_ID}.execute-api.{REGION}.amazonaws.com", settings)
         account = ACCOUNT_ID
-    headers = with_gateway_headers(request, domain, lower=True)
+        # the client's URL has the stage on the execute-api host; a custom domain's does not
+        named = stage != "$default" and ".execute-api." in domain
+        raw_path = f"/{stage}{path.decoded}" if named else path.decoded
+    headers = lower_joined(gateway_header_lists(request, domain, clock))
     cookie_header = headers.pop("cookie", None)
     body, is_base64 = encode_body(request)
     context: dict[str, Any] = {
@@ -123,14 +150,14 @@ def http_event(request: Request, clock: Clock, *, function_url: bool = False) ->
         "domainPrefix": domain.split(".")[0],
         "http": {
             "method": target.method,
-            "path": path.decoded,
+            "path": path.decoded if function_url else raw_path,
             "protocol": "HTTP/1.1",
             "sourceIp": SOURCE_IP,
             "userAgent": find_header(headers, "user-agent") or "",
         },
         "requestId": clock.request_id,
         "routeKey": route,
-        "stage": "$default" if function_url else request.stage,
+        "stage": stage,
         "time": clock.request_time,
         "timeEpoch": clock.epoch_ms,
     }
@@ -140,7 +167,7 @@ def http_event(request: Request, clock: Clock, *, function_url: bool = False) ->
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route,
-        "rawPath": encode_path(path.sent),
+        "rawPath": raw_path,
         "rawQueryString": encode_query(target.query),
     }
     if cookie_header:

@@ -36,6 +36,18 @@ class Target:
 
 
 @dataclass(frozen=True)
+class EventSettings:
+    """What an environment says about the gateway in front of its functions."""
+
+    stage: str | None = None  # the API's stage (None: "$default")
+    host: str | None = None  # the Host the gateway saw (a custom domain, base_url's host)
+    alb_multi_value: bool = False  # the ALB target group has multi-value headers on
+
+    def stage_of(self, request: Request) -> str:
+        return request.stage or self.stage or "$default"
+
+
+@dataclass(frozen=True)
 class Clock:
     request_id: str
     epoch_ms: int
@@ -84,18 +96,17 @@ def find_header(headers: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-def with_gateway_headers(
-    request: Request, host: str, *, lower: bool, port: str = "443", proto: str = "https"
-) -> dict[str, str]:
-    """The request's headers plus what a gateway adds when the client did not send it.
-
-    A request with a body gets a ``Content-Length`` (the body's size in bytes), as
-    every client sends one. With ``lower`` the names are lower-cased (HTTP API, Function URL, ALB); names that
-    differ only in case are then joined with commas, as HTTP APIs do.
-    """
+def gateway_header_lists(
+    request: Request, host: str, clock: Clock, *, port: str = "443", proto: str = "https"
+) -> dict[str, list[str]]:
+    """Every header line the function's gateway received, name -> values in order: the
+    request's (a header given as a list is repeated), plus what the client or the
+    gateway adds when the check did not say (Host, User-Agent, X-Forwarded-*, the trace
+    id; a ``Content-Length`` for a body, as every client sends one)."""
     defaults = {
         "Host": host,
         "User-Agent": USER_AGENT,
+        "X-Amzn-Trace-Id": trace_header(clock),
         "X-Forwarded-For": SOURCE_IP,
         "X-Forwarded-Port": port,
         "X-Forwarded-Proto": proto,
@@ -103,17 +114,37 @@ def with_gateway_headers(
     if request.body is not None:
         defaults["Content-Length"] = str(len(request.body))
     given = {name.lower() for name in request.headers}
+    lines: dict[str, list[str]] = {}
+    for name, value in request.headers.items():
+        lines[name] = list(request.header_lists.get(name) or (str(value),))
+    for name, value in defaults.items():
+        if name.lower() not in given:
+            lines[name] = [value]
+    return lines
+
+
+def lower_joined(lines: Mapping[str, list[str]]) -> dict[str, str]:
+    """Header names lower-cased and repeated values comma-joined, as HTTP APIs, Function
+    URLs and ALB (single-value mode joins nothing: see ``alb``) pass them."""
     headers: dict[str, str] = {}
-    for name, value in list(request.headers.items()) + [
-        (name, value) for name, value in defaults.items() if name.lower() not in given
-    ]:
-        key = name.lower() if lower else name
-        headers[key] = f"{headers[key]},{value}" if key in headers else str(value)
+    for name, values in lines.items():
+        key = name.lower()
+        joined = ",".join(values)
+        headers[key] = f"{headers[key]},{joined}" if key in headers else joined
     return headers
 
 
-def host_of(request: Request, default: str) -> str:
-    return find_header(request.headers, "Host") or default
+def trace_header(clock: Clock) -> str:
+    """An ``X-Amzn-Trace-Id`` as the gateway adds it: ``Root=1-<epoch hex>-<24 hex>``."""
+    import hashlib
+
+    digest = hashlib.sha256(clock.request_id.encode()).hexdigest()[:24]
+    return f"Root=1-{clock.epoch_ms // 1000:08x}-{digest}"
+
+
+def host_of(request: Request, default: str, settings: EventSettings | None = None) -> str:
+    """The check's Host header, else the environment's domain, else ``default``."""
+    return find_header(request.headers, "Host") or (settings and settings.host) or default
 
 
 def user_agent_of(request: Request) -> str:

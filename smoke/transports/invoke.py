@@ -102,9 +102,9 @@ class InvokeTransport:
     def _event(self, check: Check) -> Any:
         if check.is_raw:
             return {} if check.payload is None else check.payload
-        from smoke.events import build_event
+        from smoke.events import build_event, event_settings
 
-        return build_event(check)
+        return build_event(check, settings=event_settings(self.env))
 
     def send(self, check: Check, function: FunctionRef | None) -> Exchange:
         if function is None:

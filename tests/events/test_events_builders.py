@@ -33,7 +33,12 @@ HTTP_REQUEST: dict[str, Any] = dict(
 
 def test_rest_event_has_the_shape_of_the_aws_sample(check, canonical, same_shape) -> None:
     sample = canonical("apiGatewayProxyEvent.json")
+    # Powertools' sample carries the `version: "1.0"` of an HTTP API's payload 1.0; a REST
+    # API sends no version (the developer guide's REST sample, live captures), and Mangum
+    # takes an event with one for an HTTP API's
+    del sample["version"]
     event = build_event(check("apigw-rest", **REST_REQUEST), request_id="req-1", now=NOW)
+    assert "version" not in event
     same_shape(
         event,
         sample,

@@ -47,9 +47,11 @@ def test_values_are_percent_encoded_in_the_path_and_decoded_in_the_parameters(ch
     assert rest["path"] == "/u/a%20b%2Fc%25d/%C3%A4"
     assert rest["pathParameters"] == params
     http = build_event(check("apigw-http", path="/u/{id}/{name}", path_parameters=params))
-    assert http["rawPath"] == "/u/a%20b%2Fc%25d/%C3%A4"  # not double-encoded
-    assert http["requestContext"]["http"]["path"] == "/u/a b/c%d/ä"
+    # an HTTP API decodes the path before it reaches the function, rawPath included
+    assert http["rawPath"] == http["requestContext"]["http"]["path"] == "/u/a b/c%d/ä"
     assert http["pathParameters"] == params
+    url = build_event(check("function-url", path="/u/{id}/{name}", path_parameters=params))
+    assert url["rawPath"] == "/u/a%20b%2Fc%25d/%C3%A4"  # a Function URL keeps the encoding
 
 
 def test_greedy_parameter_keeps_its_slashes(check) -> None:
@@ -59,7 +61,7 @@ def test_greedy_parameter_keeps_its_slashes(check) -> None:
     assert rest["resource"] == "/files/{proxy+}"
     assert rest["pathParameters"] == {"proxy": "a/b c/d.txt"}
     http = build_event(check("apigw-http", **request))
-    assert http["rawPath"] == "/files/a/b%20c/d.txt"
+    assert http["rawPath"] == "/files/a/b c/d.txt"  # decoded, as an HTTP API sends it
     assert http["routeKey"] == "GET /files/{proxy+}"
     # written with the "+" in the key, it still fills the placeholder; the event's key has none
     plus = build_event(check("apigw-rest", path="/files/{proxy+}", path_parameters={"proxy+": "x/y"}))

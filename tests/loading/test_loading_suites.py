@@ -212,7 +212,7 @@ def test_unknown_top_level_key(write: Write) -> None:
     path = write("s.yaml", "suite: s\nfuncton: api\nchecks: [{name: a, get: /}]\n")
     error = config_error(load_suite, path, {})
     assert str(error).startswith(f"{path}:2: unknown key 'functon' in the top level")
-    assert "valid keys: checks, event, function, routes, suite, tags; did you mean 'function'?" in str(
+    assert "valid keys: alb_multi_value, checks, event, function, routes, stage, suite, tags; did you mean 'function'?" in str(
         error
     )
 
