@@ -249,6 +249,7 @@ class Sandbox:
         if init_error is not None or ready_at is None:
             return report.init_failed(init_ms or 0.0, init_error, exit_code)
         started = time.perf_counter()
+        self.drain()  # the init phase's output before START, even when the reader thread lags
         self.log.write(f"START RequestId: {invocation.request_id} Version: {self.version}")
         with self._cond:
             self._current, self._result = invocation.request_id, None
