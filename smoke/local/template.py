@@ -285,6 +285,8 @@ def _check_sections(data: Any, path: Path) -> None:
         if value is not None and not isinstance(value, dict):
             _shape_error(path, globals_, key, f"Globals.{key} must be a mapping of properties")
     for logical_id, resource in (data.get("Resources") or {}).items():
+        if logical_id.startswith("Fn::"):  # Fn::ForEach::Name (AWS::LanguageExtensions)
+            continue
         if not isinstance(resource, dict):
             _shape_error(path, data["Resources"], logical_id,
                          f"resource {logical_id!r} must be a mapping with a Type")

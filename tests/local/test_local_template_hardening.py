@@ -128,3 +128,14 @@ def test_item_27_a_merge_key_may_still_be_overridden(tmp_path: Path) -> None:
                     + "      <<: *d\n      Timeout: 10\n")
     properties = read_template(path).resources["Fn"]["Properties"]
     assert properties["Timeout"] == 10 and properties["MemorySize"] == 128
+
+
+def test_item_21_language_extensions_foreach_is_not_a_shape_error(tmp_path: Path) -> None:
+    # as in aws-sam-cli's tests/integration/testdata/buildcmd/language-extensions.yaml
+    path = tmp_path / "template.yaml"
+    path.write_text(FUNCTION.replace("Transform: AWS::Serverless-2016-10-31",
+                                     "Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]")
+                    + "  Fn::ForEach::Functions:\n    - Name\n    - [Alpha, Beta]\n"
+                    "    - ${Name}Function:\n        Type: AWS::Serverless::Function\n"
+                    "        Properties: {Handler: app.handler, CodeUri: src}\n")
+    assert "Fn::ForEach::Functions" in read_template(path).resources
