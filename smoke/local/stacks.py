@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from smoke.errors import ConfigError
+from smoke.local import foreach
 from smoke.local.intrinsics import Evaluator, Stack, Unresolvable, pseudo_parameters
 from smoke.local.parameters import SAMCONFIG_ENV, parameter_values
 from smoke.local.template import FUNCTION_TYPES, Template, read_template
@@ -122,6 +123,7 @@ def _loaded(
 ) -> LoadedTemplate:
     nested = bool(prefix)
     values = parameter_values(template.parameters, template.path, parameters, config_env, nested)
+    notes = list(values.notes)
     stack = Stack(
         parameters=values.values,
         missing=values.missing,
@@ -132,7 +134,11 @@ def _loaded(
         given={k: v for k, v in given.items() if k not in template.parameters},
         nested=nested,
     )
-    return LoadedTemplate(template, stack, prefix, values.notes, values.secrets)
+    if any(str(key).startswith(foreach.PREFIX) for key in template.resources):
+        resources = foreach.expand(dict(template.resources), Evaluator(stack), notes)
+        template = replace(template, resources=resources)
+        stack = replace(stack, resources=resources)
+    return LoadedTemplate(template, stack, prefix, tuple(notes), values.secrets)
 
 
 def _nested(

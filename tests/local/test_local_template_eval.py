@@ -238,3 +238,36 @@ def test_an_unknown_credentials_value_is_a_config_error_at_its_line(tmp_path: Pa
         load_config(path)
     assert raised.value.location is not None and raised.value.location.line == 4
     assert "environment" in str(raised.value) and "none" in str(raised.value)
+
+
+def test_fn_foreach_of_language_extensions_makes_one_function_per_item(tmp_path: Path) -> None:
+    write_files(tmp_path, {
+        "template.yaml": """
+            Transform: [AWS::LanguageExtensions, AWS::Serverless-2016-10-31]
+            Parameters:
+              Workers: {Type: CommaDelimitedList, Default: "orders,billing-v2"}
+            Resources:
+              Fn::ForEach::Workers:
+                - Name
+                - !Ref Workers
+                - "&{Name}Worker":
+                    Type: AWS::Serverless::Function
+                    Properties:
+                      CodeUri: .
+                      Handler: app.handler
+                      Environment:
+                        Variables:
+                          QUEUE: !Sub "${Name}-queue"
+                          NAME: !Ref Name
+              Fn::ForEach::Broken:
+                - Name
+                - !Ref NoSuchList
+                - "${Name}Fn": {Type: AWS::Serverless::Function}
+        """,
+    })  # fmt: skip
+    found = local_catalog(_env(), base_dir=tmp_path)
+    assert set(found.definitions) == {"ordersWorker", "billingv2Worker"}
+    billing = found.definitions["billingv2Worker"]
+    assert billing.environment == {"QUEUE": "billing-v2-queue", "NAME": "billing-v2"}
+    assert any("Fn::ForEach::Broken: its collection cannot be evaluated" in w
+               for w in billing.warnings)  # fmt: skip
