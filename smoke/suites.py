@@ -196,7 +196,10 @@ class _SuiteBuilder:
         file = None
         if "file" in item:
             file = str((Path(self.file).resolve().parent / str(item["file"])).resolve())
-        methods = tuple(dict.fromkeys(str(m).upper() for m in item.get("methods", ())))
+        given_methods = item.get("methods", ())
+        if given_methods == "*":  # "*" alone: all methods, as in a list
+            given_methods = ["*"]
+        methods = tuple(dict.fromkeys(str(m).upper() for m in given_methods))
         timeout = item.get("timeout")
         return RoutesSpec(
             source=source,

@@ -134,6 +134,34 @@ def test_options_apply_to_every_generated_check(write: Write, project: Path) -> 
     assert any("hand-written" in n for n in plan.suites[0].notes)
 
 
+def test_methods_star_as_a_string_means_every_method_as_in_a_list(
+    write: Write, project: Path
+) -> None:
+    # the README says "*" means all methods: written bare, as well as in a list
+    checks = {}
+    for methods in ('"*"', '["*"]'):
+        write("suites/items.yaml", f"""\
+            suite: items
+            function: items
+            routes: {{from: template, methods: {methods}}}
+            """)
+        checks[methods] = sorted(by_name(plan_of(project).checks))
+    assert checks['"*"'] == checks['["*"]']
+    assert "POST /items" in checks['"*"'] and "GET /items" in checks['"*"']
+
+
+def test_methods_as_another_string_is_one_clear_error(write: Write, project: Path) -> None:
+    write("suites/items.yaml", """\
+        suite: items
+        function: items
+        routes: {from: template, methods: GET}
+        """)
+    with pytest.raises(ConfigError) as caught:
+        plan_of(project)
+    assert "routes.methods" in caught.value.message
+    assert '"*"' in str(caught.value.message) + str(caught.value.hint or "")
+
+
 def test_path_parameters_by_name(write: Write, project: Path) -> None:
     write("suites/items.yaml", """\
         suite: items
