@@ -175,8 +175,9 @@ def _from_template(
     lines += [f"  #     {f.name + ':':<{width + 1}} {{stack: {stack}, resource: {f.logical_id}}}"
               for f in functions]
     skipped = [f.logical_id for f in functions if f.local_problem is not None]
-    what = "environment local; prod (commented) from " + ("samconfig" if sam else
-                                                          "your stack name")
+    what = "environment local; prod (commented) " + (
+        "from samconfig" if "stack_name" in sam else "for after a deploy: put your stack's name in it"
+    )
     if skipped:
         what += f"; not run locally (see inside): {', '.join(skipped)}"
     files: dict[Path, tuple[str, str]] = {config_path: ("\n".join(lines) + "\n", what)}

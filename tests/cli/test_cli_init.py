@@ -38,7 +38,8 @@ def test_init_on_the_example_app_validates_and_runs_locally(tmp_path: Path) -> N
     done = smoke(app, "init")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "wrote smoke.yaml: environment local; prod (commented) from your stack name",
+        ("wrote smoke.yaml: environment local; prod (commented) for after a deploy: put your "
+         "stack's name in it"),  # no samconfig: no stack name is claimed
         "wrote suites/backend-api.yaml: one check of / (a catch-all route: see inside)",
         "wrote suites/cleanup.yaml: a raw-payload stub: put a real event in it",
         "next: smoke validate && smoke run local",
