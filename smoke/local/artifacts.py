@@ -89,7 +89,8 @@ class _Builder:
 
     def layer(self, source: Path, artifact: Artifact, methods: Mapping[str, str]) -> None:
         method = methods.get(str(source))
-        label = f"layer {source.name} of {self.name}"
+        shown = f"{source.name}/" if source.is_dir() else source.name
+        label = f"{self.name}'s layer from {shown}"  # never "layer layer of ..."
         if source.is_file() and source.suffix == ".txt":  # a requirements file (layers: map)
             artifact.layer_python.append(self.install(source, label, artifact))
             return

@@ -117,10 +117,11 @@ def test_function_and_layer_requirements_are_installed_and_a_missing_module_stil
         assert body["errorType"] == "Runtime.ImportModuleError"
         assert "No module named 'missingdep'" in body["errorMessage"]
         builds = local.runtime_info["Api"]["builds"]
-        assert {b["what"] for b in builds} == {"function Api", "layer layer of Api"}
+        assert {b["what"] for b in builds} == {"function Api", "Api's layer from layer/"}
         assert all(b["for"].startswith(HERE) for b in builds)
     err = capfd.readouterr().err
     assert "smoke: built function Api: requirements.txt for" in err  # one line per build (CI)
+    assert "smoke: built Api's layer from layer/: requirements.txt for" in err  # not "layer layer"
     with _runtime(app):  # the second start takes every build from the cache
         pass
     assert "smoke: built" not in capfd.readouterr().err
