@@ -2,8 +2,9 @@
 
 From a template: a ``local`` environment over it, a commented ``prod`` environment that
 finds each function by ``stack`` + ``resource`` (the stack name and region from
-samconfig.toml/samconfig.yaml when there is one), one ``routes:`` suite per API function
-and a raw-payload stub per other function. From an OpenAPI document alone: an ``http``
+samconfig.toml/samconfig.yaml when there is one), one ``routes:`` suite per API function,
+a ``function-url`` check of ``/`` per function with a URL and a raw-payload stub per
+other function. From an OpenAPI document alone: an ``http``
 environment and one ``routes: {from: openapi}`` suite. Nothing is overwritten, nothing is
 half-written, and what is written passes ``smoke validate`` as it stands.
 """
@@ -12,8 +13,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from smoke.errors import ConfigError
 from smoke.model import Location
@@ -26,7 +29,7 @@ RECORD_EVENTS = ("SQS", "SNS", "Kinesis", "DynamoDB", "S3", "MSK", "MQ", "Docume
 class Function:
     logical_id: str
     name: str  # the logical name in smoke.yaml and the suite's file name
-    api: str | None = None  # "routes" | "catch-all" | None (not behind an API)
+    api: str | None = None  # "routes" | "catch-all" | "function-url" | None (invoked raw)
     event: str = "apigw-rest"
     payload: str = "{}"
     local_problem: str | None = None  # why the local runtime cannot run it
@@ -103,6 +106,8 @@ def _functions(template_path: Path) -> list[Function]:
         kinds = [e.get("Type") for e in events.values() if isinstance(e, dict)]
         payload = '{"Records": []}' if any(k in RECORD_EVENTS for k in kinds) else "{}"
         function = Function(logical_id, name, payload=payload, local_problem=problem)
+        if _has_function_url(template.resources, logical_id, resource):
+            function = replace(function, api="function-url", event="function-url")
         if routes:
             event = routes[0].event or "apigw-rest"
             spec = RoutesSpec(source="template", function=name, location=Location("x"))
@@ -119,6 +124,22 @@ def _functions(template_path: Path) -> list[Function]:
         raise ConfigError(f"{template_path} has no function (AWS::Serverless::Function or "
                           "AWS::Lambda::Function)", Location(str(template_path)))
     return found
+
+
+def _has_function_url(resources: Mapping[str, Any], logical_id: str, resource: Any) -> bool:
+    """A SAM ``FunctionUrlConfig``, or an ``AWS::Lambda::Url`` whose target is this function."""
+    if (resource.get("Properties") or {}).get("FunctionUrlConfig"):
+        return True
+    for other in resources.values():
+        if not isinstance(other, dict) or other.get("Type") != "AWS::Lambda::Url":
+            continue
+        target = (other.get("Properties") or {}).get("TargetFunctionArn")
+        if isinstance(target, dict) and len(target) == 1:
+            value = next(iter(target.values()))
+            named = value[0] if isinstance(value, list) and value else value
+            if isinstance(named, str) and named.split(".")[0] == logical_id:
+                return True
+    return False
 
 
 def _samconfig(base: Path) -> dict[str, str]:
@@ -192,6 +213,8 @@ def _from_template(
             files[path] = (_openapi_suite(f.name, f.name, rel, f.event), f"routes from {rel}")
         elif f.api == "catch-all":
             files[path] = (_catch_all_suite(f), "one check of / (a catch-all route: see inside)")
+        elif f.api == "function-url":
+            files[path] = (_function_url_suite(f), "one check of / through its function URL")
         elif f.api == "writes-only":  # no check would be safe to write for it
             notes.append(f"no suite for {f.logical_id}: its routes are all writes (never sent "
                          "by default); add `routes: {from: template, methods: [...]}` or a "
@@ -231,6 +254,16 @@ def _catch_all_suite(f: Function) -> str:
         "# OpenAPI document, e.g. (FastAPI serves one):\n"
         "#   routes: {from: openapi, path: /openapi.json}\n"
         f"suite: {f.name}\nfunction: {f.name}\nevent: {f.event}\nchecks:\n"
+        "  - name: root answers\n    get: /\n"
+    )
+
+
+def _function_url_suite(f: Function) -> str:
+    return (
+        f"# {f.logical_id} has a function URL: one GET of / with the event its URL sends,\n"
+        "# judged by the default rule (any status below 500 and no function error). Add a\n"
+        "# check per endpoint, with `expect:` for what it should answer.\n"
+        f"suite: {f.name}\nfunction: {f.name}\nevent: function-url\nchecks:\n"
         "  - name: root answers\n    get: /\n"
     )
 

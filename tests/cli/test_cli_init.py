@@ -120,6 +120,19 @@ def test_init_from_routes_of_the_template_and_functions_it_cannot_run(
           NodeFunction:
             Type: AWS::Serverless::Function
             Properties: {CodeUri: ../src, Handler: index.handler, Runtime: nodejs20.x}
+          UrlFunction:
+            Type: AWS::Serverless::Function
+            Properties:
+              CodeUri: ../src
+              Handler: app.handler
+              Runtime: python3.12
+              FunctionUrlConfig: {AuthType: NONE}
+          HookFunction:
+            Type: AWS::Serverless::Function
+            Properties: {CodeUri: ../src, Handler: app.handler, Runtime: python3.12}
+          HookUrl:
+            Type: AWS::Lambda::Url
+            Properties: {AuthType: AWS_IAM, TargetFunctionArn: !GetAtt HookFunction.Arn}
         """))
     monkeypatch.chdir(tmp_path)
     assert main(["init", "--template", "infra/stack.yaml"]) == 0
@@ -134,6 +147,11 @@ def test_init_from_routes_of_the_template_and_functions_it_cannot_run(
     node = next(line for line in config.splitlines() if "NodeFunction" in line)
     assert node.startswith("      # node:") and "not run locally" in node and "nodejs20.x" in node
     assert 'payload: {"Records": []}' in (tmp_path / "suites" / "queue-worker.yaml").read_text()
+    for name in ("url", "hook"):  # a function URL: its event and a GET of /, not a raw stub
+        assert f"wrote suites/{name}.yaml: one check of / through its function URL" in out
+        suite = (tmp_path / "suites" / f"{name}.yaml").read_text()
+        assert "event: function-url\n" in suite and "    get: /\n" in suite
+        assert "payload" not in suite
     assert main(["validate"]) == 0
     assert main(["run", "local", "--log-wait", "1", "--json", str(tmp_path / "r/")]) == 0
 
