@@ -1,6 +1,7 @@
 """``smoke init``: a starter smoke.yaml and suites, from a SAM template or an OpenAPI document.
 
-From a template: a ``local`` environment over it, a commented ``prod`` environment that
+From a template: a ``local`` environment over it (Powertools' public layer mapped to a
+requirements file, as the runtime's own error suggests), a commented ``prod`` environment that
 finds each function by ``stack`` + ``resource`` (the stack name and region from
 samconfig.toml/samconfig.yaml when there is one), one ``routes:`` suite per API function,
 a ``function-url`` check of ``/`` per function with a URL and a raw-payload stub per
@@ -14,12 +15,16 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smoke.errors import ConfigError
+from smoke.local.layer_arns import LayerMap, LayerSuggestion
 from smoke.model import Location
+
+if TYPE_CHECKING:
+    from smoke.local.template import FunctionDefinition, Template
 
 TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
 RECORD_EVENTS = ("SQS", "SNS", "Kinesis", "DynamoDB", "S3", "MSK", "MQ", "DocumentDB")
@@ -33,6 +38,7 @@ class Function:
     event: str = "apigw-rest"
     payload: str = "{}"
     local_problem: str | None = None  # why the local runtime cannot run it
+    layers: tuple[LayerSuggestion, ...] = ()  # public layers mapped for the local runtime
     routes: int = 0
 
 
@@ -78,7 +84,7 @@ def _relative(path: Path, start: Path) -> str:
 
 
 def _functions(template_path: Path) -> list[Function]:
-    from smoke.local.template import FUNCTION_TYPES, function_definition, read_template
+    from smoke.local.template import FUNCTION_TYPES, read_template
     from smoke.local.template_values import PYTHON3
     from smoke.model import RoutesSpec, Suite
     from smoke.routes.generate import Found, generate_checks, is_catch_all
@@ -94,9 +100,10 @@ def _functions(template_path: Path) -> list[Function]:
         while name in names:
             name += "-2"
         names.add(name)
-        problem = None
+        problem: str | None = None
+        layers: tuple[LayerSuggestion, ...] = ()
         try:
-            definition = function_definition(template, logical_id, "us-east-1")
+            definition, layers = _definition(template, template_path, logical_id)
             if definition.runtime and not PYTHON3.match(definition.runtime):
                 problem = f"runtime {definition.runtime}: the local runtime runs Python 3"
         except ConfigError as exc:
@@ -105,7 +112,8 @@ def _functions(template_path: Path) -> list[Function]:
         events = (resource.get("Properties") or {}).get("Events") or {}
         kinds = [e.get("Type") for e in events.values() if isinstance(e, dict)]
         payload = '{"Records": []}' if any(k in RECORD_EVENTS for k in kinds) else "{}"
-        function = Function(logical_id, name, payload=payload, local_problem=problem)
+        function = Function(logical_id, name, payload=payload, local_problem=problem,
+                            layers=layers)
         if _has_function_url(template.resources, logical_id, resource):
             function = replace(function, api="function-url", event="function-url")
         if routes:
@@ -124,6 +132,40 @@ def _functions(template_path: Path) -> list[Function]:
         raise ConfigError(f"{template_path} has no function (AWS::Serverless::Function or "
                           "AWS::Lambda::Function)", Location(str(template_path)))
     return found
+
+
+@dataclass(frozen=True)
+class _Probe(LayerMap):
+    """A layer map that notes the ARNs it has no entry for."""
+
+    unmapped: list[str] = field(default_factory=list)
+
+    def find(self, arn: str) -> Path | None:
+        found = super().find(arn)
+        if found is None:
+            self.unmapped.append(arn)
+        return found
+
+
+def _definition(
+    template: Template, template_path: Path, logical_id: str
+) -> tuple[FunctionDefinition, tuple[LayerSuggestion, ...]]:
+    """The function as the local runtime reads it, with the public layers smoke knows how to
+    build (Powertools') mapped as `smoke run`'s own error suggests; any other problem raises."""
+    from smoke.local.template import function_definition
+
+    mapped: dict[str, LayerSuggestion] = {}
+    while True:
+        probe = _Probe({p: str(template_path.parent) for p in mapped})  # an existing path
+        try:
+            found = function_definition(template, logical_id, "us-east-1", layer_map=probe)
+            return found, tuple(mapped.values())
+        except ConfigError:
+            known = [probe.suggestion(arn) for arn in probe.unmapped]
+            new = [s for s in known if s.requirement and s.pattern not in mapped]
+            if not new:
+                raise
+            mapped.update((s.pattern, s) for s in new)
 
 
 def _has_function_url(resources: Mapping[str, Any], logical_id: str, resource: Any) -> bool:
@@ -178,8 +220,16 @@ def _from_template(
         "environments:",
         "  local:",
         f"    template: {_relative(template, base)}",
-        "    functions:",
     ]
+    layers = {s.pattern: s for f in runnable for s in f.layers}
+    requirements: dict[str, str] = {}
+    if layers:
+        lines += ["    # public layers by ARN: their package, built from PyPI for the local runtime",
+                  "    layers:"]
+        lines += [f"      {s.entry()}" for s in layers.values()]
+        for s in layers.values():
+            requirements.setdefault(s.target, s.requirement or "")
+    lines.append("    functions:")
     for f in functions:
         entry = f"{f.name + ':':<{width + 1}} {{resource: {f.logical_id}}}"
         lines.append(f"      {entry}" if f.local_problem is None else
@@ -202,6 +252,8 @@ def _from_template(
     if skipped:
         what += f"; not run locally (see inside): {', '.join(skipped)}"
     files: dict[Path, tuple[str, str]] = {config_path: ("\n".join(lines) + "\n", what)}
+    for target, line in requirements.items():
+        files[base / target] = (f"{line}\n", "what the public layer holds, for the local runtime")
     suites = base / "suites"
     notes: list[str] = []
     for f in runnable:

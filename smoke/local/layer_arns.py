@@ -57,38 +57,52 @@ class LayerMap:
     def downloads(self, arn: str) -> bool:
         return self.find(arn) == downloaded_path(arn)
 
+    def suggestion(self, arn: str) -> LayerSuggestion:
+        """The entry to add for ``arn``: an ARN pattern and a target (for Powertools' public
+        layer, a requirements file and the line to write in it)."""
+        match = LAYER_ARN.match(arn)
+        if not match:
+            return LayerSuggestion(arn, "layers/NAME")
+        pattern = f"arn:{match['partition']}:lambda:*:{match['account']}:layer:{match['name']}:*"
+        if match["account"] not in POWERTOOLS_ACCOUNTS or "Powertools" not in match["name"]:
+            return LayerSuggestion(pattern, "layers/NAME")
+        major = re.search(r"V(\d+)", match["name"])
+        version = int(major[1]) if major else 1  # AWSLambdaPowertoolsPython: version 1
+        # the public layer holds the package with its extras (Tracer, Parser ...)
+        extras = "[all]" if version >= 2 else ""
+        return LayerSuggestion(
+            pattern, "layers/powertools-requirements.txt",
+            f"aws-lambda-powertools{extras}>={version},<{version + 1}",
+        )  # fmt: skip
+
     def missing(self, arn: str) -> tuple[str, str]:
         """The message and hint for an ARN with no entry: the exact lines to add."""
-        match = LAYER_ARN.match(arn)
-        pattern = arn
-        is_powertools = False
-        if match:
-            pattern = (
-                f"arn:{match['partition']}:lambda:*:{match['account']}:layer:{match['name']}:*"
-            )
-            is_powertools = (
-                match["account"] in POWERTOOLS_ACCOUNTS and "Powertools" in match["name"]
-            )
-        target = "layers/powertools-requirements.txt" if is_powertools else "layers/NAME"
+        found = self.suggestion(arn)
         lines = [
             "environments:",
             f"  {self.env_name}:",
             "    layers:",
-            f'      "{pattern}": {target}',
+            f"      {found.entry()}",
         ]
         hint = "Add to smoke.yaml (the layer's content: a directory, .zip or requirements file):\n"
         hint += "\n".join(lines)
-        if is_powertools:
-            major = re.search(r"V(\d+)", match["name"]) if match else None
-            version = int(major[1]) if major else 1  # AWSLambdaPowertoolsPython: version 1
-            # the public layer holds the package with its extras (Tracer, Parser ...)
-            extras = "[all]" if version >= 2 else ""
-            spec = f"aws-lambda-powertools{extras}>={version},<{version + 1}"
-            hint += f"\nand write {target} with the line: {spec}"
+        if found.requirement:
+            hint += f"\nand write {found.target} with the line: {found.requirement}"
         message = f"layer {arn} is not available locally"
-        if not match:
+        if not LAYER_ARN.match(arn):
             message += " (not a layer version ARN)"
         return message, hint
+
+
+@dataclass(frozen=True)
+class LayerSuggestion:
+    pattern: str  # the ARN, or a pattern for any region and version
+    target: str  # relative to smoke.yaml
+    requirement: str | None = None  # the requirements file's line, when smoke knows the layer
+
+    def entry(self) -> str:
+        """The line under ``layers:``."""
+        return f'"{self.pattern}": {self.target}'
 
 
 def downloaded_path(arn: str) -> Path:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -27,6 +27,9 @@ from smoke.yamlload import (
     quote_lines,
     read_text,
 )
+
+if TYPE_CHECKING:
+    from smoke.local.layer_arns import LayerMap
 
 TEMPLATE_MAX_BYTES = 8 * 1024 * 1024  # CloudFormation's own limit is 1 MB; SAM's input is larger
 
@@ -338,7 +341,11 @@ def _shape_error(path: Path, parent: Any, key: str, message: str) -> None:
 
 
 def function_definition(
-    template: Template, logical_id: str, region: str, where: Location | None = None
+    template: Template,
+    logical_id: str,
+    region: str,
+    where: Location | None = None,
+    layer_map: LayerMap | None = None,
 ) -> FunctionDefinition:
     """The function ``logical_id`` of ``template`` alone (parameter defaults, no
     smoke.yaml overrides, no nested stacks); see ``template_values.find_function``."""
@@ -346,7 +353,7 @@ def function_definition(
     from smoke.local.template_values import find_function
 
     loaded = _loaded(template, region, "local", {}, {}, "default", "")
-    return find_function([loaded], logical_id, where)
+    return find_function([loaded], logical_id, where, layer_map)
 
 
 def inline_code_dir(source: str, cache: Path) -> Path:

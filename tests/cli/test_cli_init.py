@@ -180,3 +180,95 @@ def test_init_without_a_template_says_what_to_do(
     assert main(["init", "--template", "t.yaml"]) == 2
     assert "no template at t.yaml" in capsys.readouterr().err
     assert not (tmp_path / "smoke.yaml").exists()
+
+
+POWERTOOLS_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Layers:
+      - !Sub arn:aws:lambda:${AWS::Region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:7
+Resources:
+  HelloFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: app.handler
+      Events:
+        Hello: {Type: Api, Properties: {Path: /hello, Method: get}}
+"""
+POWERTOOLS_APP = """\
+import aws_lambda_powertools
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+app = APIGatewayRestResolver()
+
+
+@app.get("/hello")
+def hello():
+    return {"powertools": aws_lambda_powertools.__file__}
+
+
+def handler(event, context):
+    return app.resolve(event, context)
+"""
+
+
+def _powertools_project(root: Path) -> Path:
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "app.py").write_text(POWERTOOLS_APP)
+    (root / "template.yaml").write_text(POWERTOOLS_TEMPLATE)
+    return root
+
+
+def test_init_maps_the_powertools_layer_arn_as_the_runtime_suggests(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from smoke.local.layer_arns import LayerMap
+
+    app = _powertools_project(tmp_path / "app")
+    monkeypatch.chdir(app)
+    assert main(["init"]) == 0  # was: refused, "no function ... can run", nothing written
+    out = capsys.readouterr().out
+    assert "wrote layers/powertools-requirements.txt" in out
+    assert "wrote suites/hello.yaml: routes from the template: 1 check(s)" in out
+    arn = ("arn:aws:lambda:us-east-1:017000801446:layer:"
+           "AWSLambdaPowertoolsPythonV3-python312-x86_64:7")
+    _, hint = LayerMap().missing(arn)  # what `smoke run` says to add, written for the user
+    config = (app / "smoke.yaml").read_text()
+    assert "\n".join(hint.splitlines()[3:4]) in config  # the `layers:` entry itself
+    assert "      hello: {resource: HelloFunction}" in config  # run locally, not commented
+    requirement = hint.rsplit("with the line: ", 1)[1]
+    assert (app / "layers" / "powertools-requirements.txt").read_text() == requirement + "\n"
+    assert main(["validate"]) == 0
+
+
+def test_init_still_refuses_a_layer_arn_it_cannot_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = _powertools_project(tmp_path / "app")
+    (app / "template.yaml").write_text(POWERTOOLS_TEMPLATE.replace(
+        "017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64", "123456789012:layer:deps"
+    ))
+    monkeypatch.chdir(app)
+    assert main(["init"]) == 2
+    assert "layer arn:aws:lambda:us-east-1:123456789012:layer:deps:7 is not available" in (
+        capsys.readouterr().err)
+    assert sorted(p.name for p in app.iterdir()) == ["src", "template.yaml"]  # nothing written
+
+
+@pytest.mark.slow
+def test_init_on_a_powertools_layer_project_runs_locally(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the real aws-lambda-powertools from PyPI, built once into the tests' cache
+    monkeypatch.setenv("SMOKE_CACHE_DIR", str(Path.home() / ".cache" / "smoke-tests" / "layer-arns"))
+    app = _powertools_project(tmp_path / "app")
+    monkeypatch.chdir(app)
+    assert main(["init"]) == 0
+    report = tmp_path / "r.json"
+    code = main(["run", "local", "--log-wait", "1", "--json", str(report)])
+    out = capsys.readouterr()
+    assert code == 0, out.out + out.err
+    assert "1 check(s): 1 passed" in out.out
