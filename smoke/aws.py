@@ -89,11 +89,68 @@ def client(
     made_session = session(env)
     if endpoint is None and not env.is_local:
         _check_region(env, made_session, service)
+    dummy: dict[str, str] = {}
+    if endpoint is not None and not env.is_local and _no_credentials(env, made_session, endpoint):
+        dummy = {"aws_access_key_id": LOCAL_KEY, "aws_secret_access_key": LOCAL_KEY}
     with _lock:
         try:
-            return made_session.client(service, endpoint_url=endpoint, config=config)
+            return made_session.client(service, endpoint_url=endpoint, config=config, **dummy)
         except Exception as exc:
             raise translate(exc, f"create the {service} client") from exc
+
+
+def is_loopback(url: str) -> bool:
+    """True when ``url``'s host is this machine (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_said_dummy: set[str] = set()
+_no_creds: dict[int, bool] = {}  # id(session) -> found no credentials (looked up once)
+
+
+def _no_credentials(env: Environment, made_session: Any, endpoint: str) -> bool:
+    """True when ``endpoint`` is loopback and the session finds no credentials.
+
+    A loopback endpoint is smoke's local runtime or moto's server, which check no
+    signature: a rehearsal (``smoke local start`` + ``endpoint_url``) runs on a machine
+    without AWS credentials with dummy static ones, and says so once. Never for any other
+    endpoint: a real (or remote) one gets the usual "no AWS credentials found".
+    """
+    if not is_loopback(endpoint):
+        return False
+    with _lock:
+        missing = _no_creds.get(id(made_session))
+        if missing is None:
+            try:
+                missing = made_session.get_credentials() is None
+            except Exception:  # a broken profile is reported when the call is made
+                missing = False
+            _no_creds[id(made_session)] = missing
+        if not missing:
+            return False
+        if endpoint not in _said_dummy:
+            _said_dummy.add(endpoint)
+            import sys
+
+            print(
+                f"smoke: note: environment '{env.name}': no AWS credentials found; using dummy "
+                f"ones for the loopback endpoint {endpoint} (the local runtime and moto check "
+                "no signature)",
+                file=sys.stderr,
+            )
+        return True
 
 
 def _check_region(env: Environment, made_session: Any, service: str) -> None:
@@ -203,3 +260,4 @@ def forget_sessions() -> None:
     """Drop cached sessions (credentials are re-read on the next client)."""
     with _lock:
         _sessions.clear()
+        _no_creds.clear()
