@@ -42,6 +42,15 @@ class Interrupted(Exception):
     pass
 
 
+class NotStarted(Exception):
+    """A mistake found before the gate touched anything (configuration, suites): the CLI
+    prints it once and exits 2; no report is written (the previous run's are removed)."""
+
+    def __init__(self, error: SmokeError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def first_problem(results: Sequence[CheckResult], scan: ScanResult | None, logical: str,
                    versions: set[str] | None = None) -> str | None:
     """Why ``logical`` failed a phase (None: it did not). With ``versions``, only checks that
@@ -79,11 +88,14 @@ class Gate:
                                  self.redactor, dry_run=options.dry_run)
         self.env: Environment | None = None
         self.keeper: AliasKeeper | None = None
+        self.removed: list[Path] | None = None  # set when the gate did not start
+        self.problems: list[str] = []  # reports that could not be written
 
     # ------------------------------------------------------------------ entry
 
     def run(self) -> int:
-        """The whole gate; the exit code. Reports are written whatever happens."""
+        """The whole gate; the exit code. Reports are written whatever happens once the gate
+        started; a mistake found before (configuration, suites) is raised, with no report."""
         report_dir = Path(self.options.report_dir)
         env_name = self.options.environment
         json_path = Path(self.options.json_path) if self.options.json_path else report_dir / f"smoke-gate-{env_name}.json"
@@ -93,24 +105,43 @@ class Gate:
         try:
             with self.signals.installed(self.handle_signals):
                 code = self._guarded()
+        except NotStarted as exc:
+            from smoke.reporters.paths import remove_stale
+
+            self.removed = remove_stale([json_path, junit_path, html_path])
+            if self.removed:
+                print("smoke: this gate did not start; removed the previous gate's reports so "
+                      f"they cannot pass for this one: {', '.join(map(str, self.removed))}",
+                      file=sys.stderr)
+            raise exc.error from None
         finally:
-            self.record.exit_code = code
-            problems: list[str] = []
-            if not self.options.dry_run:
-                problems = write_reports(self.record, json_path, junit_path, html_path)
-            self.record.notes += problems
-            paths = {} if self.options.dry_run else {"json": json_path, "junit": junit_path,
-                                                     "html": html_path}
-            print_decisions(self.out, self.record, paths)
-        return 3 if problems and code == 0 else code
+            if self.removed is None:
+                self._finish(code, json_path, junit_path, html_path)
+        return 3 if self.problems and code == 0 else code
+
+    def _finish(self, code: int, json_path: Path, junit_path: Path, html_path: Path) -> None:
+        self.record.exit_code = code
+        if not self.options.dry_run:
+            self.problems = write_reports(self.record, json_path, junit_path, html_path)
+        self.record.notes += self.problems
+        paths = {} if self.options.dry_run else {"json": json_path, "junit": junit_path,
+                                                 "html": html_path}
+        print_decisions(self.out, self.record, paths)
 
     def _guarded(self) -> int:
         targets: list[Target] = []
         try:
-            targets = self._prepare()
+            try:
+                targets = self._prepare()
+            except SmokeError as exc:
+                if exc.exit_code == 2 and self.keeper is None:  # nothing looked up or touched
+                    raise NotStarted(exc) from exc
+                raise
             if self.options.dry_run:
                 return self._plan(targets)
             return self._flow(targets)
+        except NotStarted:
+            raise
         except BaseException as exc:
             interrupted = isinstance(exc, (Interrupted, KeyboardInterrupt))
             restored = self._restore_all(targets, "interrupted" if interrupted else "crashed")
@@ -129,14 +160,28 @@ class Gate:
     # ------------------------------------------------------------------ phases
 
     def _prepare(self) -> list[Target]:
+        from smoke.config import load_config
+        from smoke.errors import ConfigError
+
         opts = self.options
+        named = load_config(opts.config_path, require_env=False).environments.get(
+            opts.environment)
+        if named is not None and named.is_local:  # before its suites: no gate runs there
+            env = named
+            raise ConfigError(
+                f"environment {env.name!r} is local: it has no published versions or aliases "
+                "for the gate to move",
+                env.location,
+                hint=f"Rehearse the release through the local runtime's Lambda API instead: "
+                f"`smoke local start {env.name} --port 3001`, then gate an environment with "
+                "`endpoint_url: http://127.0.0.1:3001` and `functions: api: {name: Api, "
+                "qualifier: live}` (README: Rehearse a release locally).",
+            )
         _, plan = load_plan(self._run_options({}))  # ConfigError first: nothing touched yet
         env = plan.environment
         self.env = env
         gated = gated_functions(env)
         if not gated:
-            from smoke.errors import ConfigError
-
             raise ConfigError(
                 f"environment {env.name!r} has no function with an alias qualifier: the gate "
                 "moves aliases",
@@ -244,7 +289,7 @@ class Gate:
         self.out.flush()
         recorder = PhaseRecorder(name, description, self.redactor)
         self.record.phases.append(recorder)
-        console = ConsoleReporter(self.out, self.redactor, live=False)
+        console = ConsoleReporter(self.out, self.redactor, live=False, exit_line=False)
         outcome = Runner(self._run_options(pins, log_scan), [recorder, console],
                          redactor=self.redactor, stop=self.stop).run()
         recorder.exit_code = outcome.exit_code

@@ -55,8 +55,10 @@ class ConsoleReporter:
         *,
         report_paths: Sequence[Path] = (),
         live: bool | None = None,
+        exit_line: bool = True,
     ) -> None:
         self.stream = stream
+        self.exit_line = exit_line  # False: a gate phase (only the gate's verdict has one)
         self.redactor = redactor
         self.report_paths = list(report_paths)
         isatty = getattr(stream, "isatty", None)
@@ -190,7 +192,8 @@ class ConsoleReporter:
             if not any(str(path) in problem for problem in self.report_problems):
                 lines.append(f"report: {path}")
         lines += [f"REPORT NOT WRITTEN: {problem}" for problem in self.report_problems]
-        lines.append(f"exit code {3 if self.report_problems else finished.exit_code}")
+        if self.exit_line:
+            lines.append(f"exit code {3 if self.report_problems else finished.exit_code}")
         return lines
 
     def shutdown(self) -> None:
