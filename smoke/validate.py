@@ -121,9 +121,12 @@ def _against_environments(
 
     where: dict[str, list[str]] = {s.name: [] for s in suites}
     generated: dict[str, list[str]] = {}
+    refused: set[str] = set()  # suites an environment maps but cannot run (see below)
     functions = {name: environment_functions(env) for name, env in config.environments.items()}
     for name, env in config.environments.items():
-        mine = [s for s in suites if suite_functions(s) <= functions[name]]
+        mapped = [s for s in suites if suite_functions(s) <= functions[name]]
+        mine = _without_template(name, env, mapped, out)
+        refused.update(s.name for s in mapped if s not in mine)
         try:
             expanded = mine
             if any(s.routes is not None for s in mine):  # files only: no AWS, nothing run
@@ -156,7 +159,7 @@ def _against_environments(
         if unmapped or (suite.routes is not None and not defined.get(suite.routes.function)):
             continue
         envs = where[suite.name]
-        if not envs:
+        if not envs and suite.name not in refused:
             spread = "; ".join(f"{f} in {', '.join(defined[f])}" for f in
                                sorted(suite_functions(suite)))
             out.notes.append(f"{suite.path}: no environment defines all of its functions "
@@ -168,6 +171,30 @@ def _against_environments(
                          + (f": {', '.join(made)}" if made else ""))
         summary = "; ".join(parts)
         out.ok.append(f"OK   {suite.path} ({summary}) in {', '.join(envs) or 'no environment'}")
+
+
+def _without_template(
+    name: str, env: Environment, suites: list[Suite], out: Validation
+) -> list[Suite]:
+    """The suites ``env`` can run: a ``routes: {from: template}`` suite whose function has
+    no template there (an ``endpoint_url`` or ``name:`` function) is a note, not a pass:
+    ``smoke run`` and ``smoke gate`` refuse it in that environment."""
+    from smoke.routes.expand import has_template
+
+    kept = []
+    for suite in suites:
+        spec = suite.routes
+        if spec is None or spec.source != "template" or has_template(
+                env, env.functions.get(spec.function)):
+            kept.append(suite)
+            continue
+        out.notes.append(
+            f"{suite.path}:{spec.location.line}: `routes: {{from: template}}` has no template "
+            f"for function {spec.function!r} in environment {name!r}: `smoke run {name}` and "
+            f"`smoke gate {name}` refuse this suite; name the suites to run there (e.g. "
+            f"`smoke gate {name} suites/api.yaml`), or use `routes: {{from: openapi, file: "
+            "...}` (README: Rehearse a release locally)")
+    return kept
 
 
 def _local_environment(

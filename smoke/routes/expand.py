@@ -125,10 +125,18 @@ def _prefix(value: str) -> str:
     return "/" + value.strip("/") if value.strip("/") else ""
 
 
+def has_template(env: Environment, function: FunctionSpec | None) -> bool:
+    """Whether ``routes: {from: template}`` has a template to read for ``function``: the
+    environment's own (a local one), or the deployed stack of a ``stack:`` + ``resource:``."""
+    if env.template is not None and (function is None or function.handler is None):
+        return True
+    return function is not None and bool(function.stack and function.resource)
+
+
 def _template(env: Environment, function: FunctionSpec | None, spec: RoutesSpec) -> Found:
     if env.template is not None and (function is None or function.handler is None):
         return _local_template(env, function, spec)
-    if function is not None and function.stack and function.resource:
+    if function is not None and has_template(env, function):
         from smoke.routes.deployed import stack_template_routes
 
         return stack_template_routes(env, function)
