@@ -146,16 +146,79 @@ _LOG_LINE_MATTERS = re.compile(
 )
 
 
+_TRACEBACK = "Traceback (most recent call last):"
+# frames of the runtime, the standard library and installed packages (not the user's code)
+_LIBRARY_FRAME = re.compile(
+    r"site-packages|dist-packages|/opt/python/|/var/runtime/|/var/lang/|/lib/python\d"
+    r"|<frozen |awslambdaric|importlib"
+)
+
+
 def log_lines_that_matter(tail: str, limit: int = LOG_TAIL_LINES) -> list[str]:
-    """The log tail's errors, traceback frames and platform lines (not the import machinery's)."""
+    """The log tail's errors, platform lines and tracebacks, at most ``limit`` lines.
+
+    A traceback keeps its header, the frames in the user's code (not the runtime's,
+    the standard library's or site-packages'; the innermost frame when none is) with
+    their source lines, and its exception line; a header with no frame after it is
+    dropped. When more lines matter than ``limit``, library frames go first, then the
+    earliest lines.
+    """
     from smoke.logscan.rules import DEFAULT_RULES, match_line
 
-    kept = [
-        line for line in tail.splitlines()
-        if (_LOG_LINE_MATTERS.search(line) or match_line(line, DEFAULT_RULES) is not None)
-        and '"<frozen ' not in line
-    ]
-    return kept[-limit:]
+    lines = tail.splitlines()
+    picked: list[tuple[int, float, str]] = []  # (position, priority: lower stays, line)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.strip() != _TRACEBACK:
+            if (_LOG_LINE_MATTERS.search(line) or match_line(line, DEFAULT_RULES) is not None) \
+                    and '"<frozen ' not in line:
+                # a frame whose header the 4 KB tail cut off ranks as a frame
+                framed = line.lstrip().startswith('File "')
+                priority = (2.0 if _LIBRARY_FRAME.search(line) else 1.0) if framed else 0.0
+                picked.append((i, priority, line))
+            i += 1
+            continue
+        frames: list[list[int]] = []
+        j = i + 1
+        while j < len(lines) and lines[j].startswith((" ", "\t")):
+            if lines[j].lstrip().startswith('File "'):
+                frames.append([j])
+            elif frames:
+                frames[-1].append(j)
+            j += 1
+        frames = [f for f in frames if '"<frozen ' not in lines[f[0]]]
+        user = [f for f in frames if not _LIBRARY_FRAME.search(lines[f[0]])]
+        if frames:
+            picked.append((i, 0, line))
+        for n, frame in enumerate(frames):
+            mine = frame in user or (not user and frame is frames[-1])
+            priority = (1.0 if n else 0.5) if mine else 2.0
+            if mine and user and frame is user[0]:
+                priority = 0.5
+            picked += [(k, priority, lines[k]) for k in frame]
+        if j < len(lines) and lines[j].strip() and not lines[j].startswith(("[", "{")) \
+                and classify_marker(lines[j]) is None:
+            picked.append((j, 0, lines[j]))  # the exception line
+            j += 1
+        i = j
+    if len(picked) > limit:
+        order = sorted(range(len(picked)), key=lambda n: (-picked[n][1], picked[n][0]))
+        dropped = set(order[: len(picked) - limit])
+        picked = [p for n, p in enumerate(picked) if n not in dropped]
+    kept: list[str] = []
+    for n, (_, _, line) in enumerate(picked):
+        nxt = picked[n + 1][2] if n + 1 < len(picked) else ""
+        if line.strip() == _TRACEBACK and not nxt.lstrip().startswith('File "'):
+            continue  # never a lone header
+        kept.append(line)
+    return kept
+
+
+def classify_marker(line: str) -> str | None:
+    """START/END/REPORT/INIT_* for a platform line, else None."""
+    head = line.split(" ", 1)[0]
+    return head if head in ("START", "END", "REPORT", "INIT_START", "INIT_REPORT") else None
 
 
 def write_atomic(path: Path, text: str | Iterable[str]) -> None:

@@ -194,9 +194,17 @@ class ConsoleReporter:
         lines += [f"REPORT NOT WRITTEN: {problem}" for problem in self.report_problems]
         if self.exit_line:
             lines.append(f"exit code {3 if self.report_problems else finished.exit_code}")
-        return lines
+        return [part for line in lines for part in _indented(line)]
 
     def shutdown(self) -> None:
         if self._finished is not None:
             for line in self.summary(self._finished):
                 self._print(line)
+
+
+def _indented(line: str) -> list[str]:
+    """A line with a multi-line value in it (an errorMessage): its continuation lines
+    indented under it, never at column 0."""
+    first, *rest = line.split("\n")
+    pad = " " * (len(first) - len(first.lstrip()) + 4)
+    return [first, *(pad + part if part.strip() else "" for part in rest)]
