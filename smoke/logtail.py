@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from smoke.model import LambdaMetrics
@@ -125,6 +125,7 @@ class _Reader:
         self.metrics: LambdaMetrics | None = None
         self.errors: list[str] = []
         self.init_status: str | None = None
+        self.init_ms: float | None = None  # the first INIT_REPORT's Init Duration
         self.timed_out = False
 
     def text_line(self, line: str) -> None:
@@ -137,6 +138,9 @@ class _Reader:
             if status and status.group(1) == "timeout":
                 self.timed_out = True
         elif line.startswith("INIT_REPORT"):
+            init = dict(_FIELD.findall(line)).get("Init Duration")
+            if init is not None and self.init_ms is None:
+                self.init_ms = float(init)
             status = _STATUS.search(line)
             self.init_status = status.group(1) if status else None
             if self.init_status in ("error", "timeout", "failure"):
@@ -160,6 +164,9 @@ class _Reader:
             if body.get("status") in ("error", "timeout", "failure"):
                 self.errors.append(line)
         elif kind == "platform.initReport":
+            metrics = body.get("metrics") if isinstance(body.get("metrics"), dict) else {}
+            if self.init_ms is None:
+                self.init_ms = _number(metrics.get("durationMs"))
             self.init_status = str(body.get("status")) if body.get("status") else None
             if self.init_status in ("error", "timeout", "failure"):
                 self.errors.append(line)
@@ -183,9 +190,14 @@ def parse_log_tail(text: str) -> TailInfo:
             reader.json_line(line.strip(), record)
         else:
             reader.text_line(line)
+    metrics = reader.metrics
+    if reader.init_ms is not None and (metrics is None or metrics.init_duration_ms is None):
+        # an init that ran is a cold start, even a failed one: Lambda's REPORT after a
+        # failed init has no Init Duration, its INIT_REPORT has
+        metrics = replace(metrics or LambdaMetrics(), init_duration_ms=reader.init_ms)
     return TailInfo(
         request_id=reader.request_id,
-        metrics=reader.metrics,
+        metrics=metrics,
         errors=tuple(reader.errors),
         init_status=reader.init_status,
         timed_out=reader.timed_out,

@@ -190,3 +190,39 @@ def test_rules_match_reported_exceptions_not_source_lines(line: str, rule: str |
 
     found = match_line(line, DEFAULT_RULES)
     assert (found.name if found else None) == rule
+
+
+def test_a_failed_init_is_a_cold_start() -> None:
+    tail = (
+        "INIT_START Runtime Version: python:3.11.v7\n"
+        "[ERROR] Runtime.ImportModuleError: Unable to import module 'app.main': No module named 'x'\n"
+        "INIT_REPORT Init Duration: 444.21 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError\n"
+        "INIT_REPORT Init Duration: 390.00 ms\tPhase: invoke\tStatus: error\tError Type: Runtime.ImportModuleError\n"
+        "START RequestId: ead29dba-1784-4a3c-ad23-eebb1b0d9e5a Version: $LATEST\n"
+        "END RequestId: ead29dba-1784-4a3c-ad23-eebb1b0d9e5a\n"
+        "REPORT RequestId: ead29dba-1784-4a3c-ad23-eebb1b0d9e5a\tDuration: 444.21 ms\t"
+        "Billed Duration: 445 ms\tMemory Size: 256 MB\tMax Memory Used: 22 MB\tStatus: error\n"
+    )
+    info = parse_log_tail(tail)
+    assert info.init_status == "error"
+    assert info.metrics is not None
+    assert info.metrics.init_duration_ms == 444.21
+    assert info.metrics.duration_ms == 444.21
+
+
+def test_a_failed_init_is_a_cold_start_in_json_logs() -> None:
+    tail = (
+        '{"type": "platform.initReport", "record": {"initializationType": "on-demand", '
+        '"phase": "init", "status": "error", "metrics": {"durationMs": 120.5}}}\n'
+        '{"type": "platform.report", "record": {"requestId": "r1", "status": "error", '
+        '"metrics": {"durationMs": 130.0, "billedDurationMs": 131}}}\n'
+    )
+    info = parse_log_tail(tail)
+    assert info.metrics is not None and info.metrics.init_duration_ms == 120.5
+
+
+def test_a_warm_invocation_is_no_cold_start() -> None:
+    tail = ("START RequestId: r2 Version: $LATEST\nEND RequestId: r2\n"
+            "REPORT RequestId: r2\tDuration: 3.00 ms\tBilled Duration: 3 ms\n")
+    info = parse_log_tail(tail)
+    assert info.metrics is not None and info.metrics.init_duration_ms is None
