@@ -164,9 +164,9 @@ class _Reader:
             if body.get("status") in ("error", "timeout", "failure"):
                 self.errors.append(line)
         elif kind == "platform.initReport":
-            metrics = body.get("metrics") if isinstance(body.get("metrics"), dict) else {}
-            if self.init_ms is None:
-                self.init_ms = _number(metrics.get("durationMs"))
+            init_metrics = body.get("metrics")
+            if self.init_ms is None and isinstance(init_metrics, dict):
+                self.init_ms = _number(init_metrics.get("durationMs"))
             self.init_status = str(body.get("status")) if body.get("status") else None
             if self.init_status in ("error", "timeout", "failure"):
                 self.errors.append(line)
