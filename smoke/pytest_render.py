@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from smoke.model import CheckResult, Finding, Location, Outcome, ScanResult
+from smoke.model import Check, CheckResult, Finding, Location, Outcome, ScanResult
 from smoke.redact import Redactor
 
 HEADLINE_REASON_CHARS = 200
@@ -62,12 +62,18 @@ class LogScanFailed(Exception):
         self.errors = tuple(errors)
 
 
-def _request_lines(summary: Mapping[str, Any], redactor: Redactor) -> list[str]:
+def _request_lines(check: Check, summary: Mapping[str, Any], redactor: Redactor) -> list[str]:
+    from smoke.events.paths import query_text, sent_target
+
     if summary.get("event") == "raw":
         payload = json.dumps(redactor.data(summary.get("payload")), default=str)
         return [f"  raw payload: {payload[:500]}"]
-    where = summary.get("url") or summary.get("path") or ""
-    lines = [f"  {summary.get('method', '')} {redactor.text(str(where))}".rstrip()]
+    # the path as sent (placeholders filled) with its query: the http transport's url has
+    # the path filled in but not the query
+    url = summary.get("url")
+    where = f"{url}{query_text(check.request)}" if url else sent_target(check.request)
+    method = summary.get("method") or check.request.method.upper()
+    lines = [f"  {method} {redactor.text(str(where))}".rstrip()]
     headers = summary.get("headers")
     if isinstance(headers, Mapping):
         for name, value in redactor.headers(headers).items():
@@ -101,7 +107,7 @@ def render_check_failure(result: CheckResult, redactor: Redactor, root: Path | N
         out += ["", result.error]
     if ex is not None:
         out += ["", f"request ({ex.transport} -> {ex.target}):"]
-        out += _request_lines(ex.request_summary, redactor)
+        out += _request_lines(check, ex.request_summary, redactor)
         out.append("")
         if ex.response is not None:
             out.append(f"response: status {ex.response.status} in {ex.latency_ms:.0f} ms")

@@ -13,7 +13,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from smoke.model import Request
 
 PLACEHOLDER = re.compile(r"\{([^{}/]+?)(\+?)\}")
 SEGMENT_SAFE = "!$&'()*,;=:@-._~+"  # sub-delims and ":@": legal in a path segment as they are
@@ -67,3 +71,14 @@ def fill_path(template: str, given: Mapping[str, str]) -> FilledPath:
     decoded.append(template[position:])
     parameters = {name.removesuffix("+"): str(value) for name, value in given.items()}
     return FilledPath(template, "".join(sent), "".join(decoded), parameters)
+
+
+def query_text(request: Request) -> str:
+    """``?a=1&b=2`` of the request's query (values as written, so redaction sees them), or ""."""
+    query = "&".join(f"{k}={v}" for k, vs in request.query.items() for v in vs)
+    return "?" + query if query else ""
+
+
+def sent_target(request: Request) -> str:
+    """The path a client sent, placeholders filled, with its query: ``/users/smoke-test?a=1``."""
+    return fill_path(request.path or "/", request.path_parameters).sent + query_text(request)

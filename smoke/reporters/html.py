@@ -118,9 +118,9 @@ class _Builder:
             kind = next((v for k, v in req.headers.items() if k.lower() == "content-type"), None)
             body = (f"<binary body: {len(req.body)} bytes>" if req.body_is_binary
                     or is_binary(req.body, kind) else req.body.decode("utf-8", "replace"))
-        query = "&".join(f"{k}={v}" for k, vs in req.query.items() for v in vs)
-        lines = ["raw invocation" if check.is_raw else
-                 f"{req.method.upper()} {req.path}{'?' + query if query else ''}"]
+        from smoke.events.paths import sent_target
+
+        lines = ["raw invocation" if check.is_raw else f"{req.method.upper()} {sent_target(req)}"]
         if ex is not None:
             lines.append(f"-> {ex.target}")
         lines += [f"{k}: {v}" for k, v in self.r.headers(req.headers).items()]
