@@ -57,7 +57,7 @@ def test_a_stuck_check_does_not_hold_the_exit(tmp_path: Path, how: str) -> None:
         """))
     args = [sys.executable, "-m", "smoke", "run", "local", "--log-wait", "0"]
     if how == "deadline":
-        args += ["--deadline", "1"]
+        args += ["--deadline", "5"]  # time for fast's cold start on a loaded machine
     proc = subprocess.Popen(args, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert proc.stdout is not None
@@ -69,7 +69,8 @@ def test_a_stuck_check_does_not_hold_the_exit(tmp_path: Path, how: str) -> None:
         proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=25)
     took = time.monotonic() - started
-    assert took < 8, f"the run took {took:.1f}s to end"
+    # the stuck handler sleeps 30 s: ending well before that is the point, not a speed
+    assert took < 20, f"the run took {took:.1f}s to end"
     assert proc.returncode == (143 if how == "SIGTERM" else 1), err
     report = json.loads((tmp_path / "reports" / "smoke-local.json").read_text())
     assert {c["name"]: c["outcome"] for c in report["checks"]} == {"fast": "passed",

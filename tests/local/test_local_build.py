@@ -373,7 +373,11 @@ def test_a_terminal_sees_a_live_line_while_building() -> None:
 
     stream = Terminal()
     with _Progress(stream, "function Api", "requirements.txt for python3.12 x86_64"):
-        time.sleep(0.7)
+        # until the ticker has redrawn the line once (every 0.5 s; a loaded machine may
+        # schedule its thread late): the redraw is what is asserted, not its timing
+        waited = time.monotonic() + 30
+        while "\r" not in stream.getvalue() and time.monotonic() < waited:
+            time.sleep(0.05)
     text = stream.getvalue()
     assert text.startswith("smoke: building function Api: requirements.txt for python3.12")
     assert "\rsmoke: building function Api" in text  # redrawn in place with the time
