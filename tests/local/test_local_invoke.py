@@ -220,3 +220,31 @@ def test_function_refs_name_the_local_functions(runtime: LocalRuntime) -> None:
     assert (ref.name, ref.log_group, ref.timeout_s, ref.qualifier) == (
         "slow", "/aws/lambda/slow", 1, None,
     )  # fmt: skip
+
+
+def test_init_output_is_logged_before_start_even_when_the_reader_lags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Output printed during init belongs before START (as Lambda logs it), even when the
+    thread that reads the function's output has not been scheduled yet (a loaded machine)."""
+    from smoke.local import process
+
+    original = process.Sandbox._read_output
+
+    def lagging(self: Any) -> None:
+        time.sleep(3)
+        original(self)
+
+    monkeypatch.setattr(process.Sandbox, "_read_output", lagging)
+    code = write_files(tmp_path / "code", {"loud.py": """
+        print("init says hello")
+
+        def handler(event, context):
+            return 1
+    """})
+    with make_runtime(tmp_path / "rt", {"loud": spec("loud", code, handler="loud.handler")},
+                      credentials="none") as local:
+        response = invoke(lambda_client(local.endpoint_url), "loud")
+    tail = response["tail"].splitlines()
+    start = next(n for n, line in enumerate(tail) if line.startswith("START RequestId"))
+    assert "init says hello" in tail[:start]
