@@ -123,6 +123,8 @@ class _ConfigBuilder:
             via=via,
             base_url=data.get("base_url"),
             template=self.path(template) if template is not None else None,
+            template_location=(node_location(data, "template", self.file)
+                               if template is not None else None),
             functions=functions,
             log_rules=tuple(
                 self.log_rule(data["log_rules"], i) for i in range(len(data.get("log_rules", ())))

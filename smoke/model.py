@@ -230,6 +230,7 @@ class Environment:
     via: str = "invoke"  # invoke | http
     base_url: str | None = None
     template: str | None = None  # local: SAM/CloudFormation template path
+    template_location: Location | None = None  # smoke.yaml's `template:` key
     functions: Mapping[str, FunctionSpec] = field(default_factory=dict)
     log_rules: tuple[LogRule, ...] = ()
     secrets: tuple[str, ...] = ()  # literal values that must never be shown

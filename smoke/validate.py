@@ -86,6 +86,11 @@ def validate_project(
     for name in unset_vars(*([config] if config else []), suites):
         out.notes.append(f"{name} is not set (smoke run needs it)")
     out.notes += suite_notes(config_path, tuple(names))
+    if config is not None and any(
+        isinstance(p, ConfigError) and p.location is not None and p.location.file == config.path
+        for p in out.problems
+    ):
+        out.ok = [line for line in out.ok if not line.startswith(f"OK   {config.path} ")]
     return out
 
 
@@ -120,6 +125,7 @@ def _against_environments(
     from smoke.plan import build_plan
 
     where: dict[str, list[str]] = {s.name: [] for s in suites}
+    blocked: set[str] = set()  # suites a reported problem stopped somewhere: no note, no OK
     generated: dict[str, list[str]] = {}
     refused: set[str] = set()  # suites an environment maps but cannot run (see below)
     functions = {name: environment_functions(env) for name, env in config.environments.items()}
@@ -127,24 +133,21 @@ def _against_environments(
         mapped = [s for s in suites if suite_functions(s) <= functions[name]]
         mine = _without_template(name, env, mapped, out)
         refused.update(s.name for s in mapped if s not in mine)
+        expanded: list[Suite] = []
+        for suite in mine:  # one by one: a broken routes source stops its suite alone
+            try:
+                expanded += _expand(config, name, env, suite, generated, out)
+            except ConfigError as exc:
+                _report(out, exc)
+                blocked.add(suite.name)
         try:
-            expanded = mine
-            if any(s.routes is not None for s in mine):  # files only: no AWS, nothing run
-                from smoke.routes import expand_suites
-
-                expanded = expand_suites(config, env, mine, offline=True)
-                for before, after in zip(mine, expanded, strict=True):
-                    if len(after.checks) > len(before.checks):
-                        count = len(after.checks) - len(before.checks)
-                        generated.setdefault(after.name, []).append(
-                            f"{count} check(s) in {name}")
-                    out.notes.extend(n for n in after.notes if n not in out.notes)
             if expanded:
                 build_plan(config, name, expanded)
-            for suite in mine:
+            for suite in expanded:
                 where[suite.name].append(name)
         except ConfigError as exc:
-            out.problems.append(exc)
+            _report(out, exc)
+            blocked.update(s.name for s in expanded)
         if env.is_local:  # the template too: every problem with file and line, nothing run
             _local_environment(config, name, env, out, local_catalog)
     defined = {f: [n for n in config.environments if f in functions[n]]
@@ -159,6 +162,8 @@ def _against_environments(
         if unmapped or (suite.routes is not None and not defined.get(suite.routes.function)):
             continue
         envs = where[suite.name]
+        if suite.name in blocked and not envs:
+            continue
         if not envs and suite.name not in refused:
             spread = "; ".join(f"{f} in {', '.join(defined[f])}" for f in
                                sorted(suite_functions(suite)))
@@ -197,6 +202,29 @@ def _without_template(
     return kept
 
 
+def _expand(
+    config: Config, name: str, env: Environment, suite: Suite,
+    generated: dict[str, list[str]], out: Validation,
+) -> list[Suite]:
+    """The suite with its routes' checks (files only: no AWS, nothing run)."""
+    if suite.routes is None:
+        return [suite]
+    from smoke.routes import expand_suites
+
+    (after,) = expand_suites(config, env, [suite], offline=True)
+    if len(after.checks) > len(suite.checks):
+        generated.setdefault(after.name, []).append(
+            f"{len(after.checks) - len(suite.checks)} check(s) in {name}")
+    out.notes.extend(n for n in after.notes if n not in out.notes)
+    return [after]
+
+
+def _report(out: Validation, error: SmokeError) -> None:
+    """A problem, once (a broken template is met by every suite that reads it)."""
+    if all(str(error) != str(p) for p in out.problems):
+        out.problems.append(error)
+
+
 def _local_environment(
     config: Config, name: str, env: Environment, out: Validation,
     local_catalog: Callable[[Config, Environment], Any],
@@ -206,7 +234,7 @@ def _local_environment(
     try:
         catalog = local_catalog(config, env)
     except SmokeError as exc:
-        out.problems.append(exc)
+        _report(out, exc)
         return
     failed = False
     for logical, error in catalog.refused.items():
@@ -214,7 +242,7 @@ def _local_environment(
             out.notes.append(f"{logical} does not run locally (its checks are errors): "
                              f"{error.message}")
         else:
-            out.problems.append(error)  # a mistake: file, line and what to write
+            _report(out, error)  # a mistake: file, line and what to write
             failed = True
     if not failed:
         where = f" ({env.template})" if env.template else ""

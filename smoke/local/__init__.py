@@ -34,12 +34,12 @@ from smoke.local.template import (
 )
 from smoke.local.template_values import PYTHON3, all_functions, find_function
 from smoke.logscan import LogSource
-from smoke.model import Environment, FunctionRef, FunctionSpec
+from smoke.model import Environment, FunctionRef, FunctionSpec, Location
 from smoke.redact import Redactor
 
 __all__ = [
-    "LocalCatalog", "LocalRuntime", "local_catalog", "local_functions", "serve_forever",
-    "start_local_runtime", "template_function_names",
+    "LocalCatalog", "LocalRuntime", "environment_templates", "local_catalog", "local_functions",
+    "serve_forever", "start_local_runtime", "template_function_names",
 ]  # fmt: skip
 
 DEFAULT_REGION = "us-east-1"
@@ -152,12 +152,36 @@ class LocalCatalog:
 
 
 def _templates(env: Environment, base_dir: Path, region: str) -> list[LoadedTemplate] | None:
+    """The environment's template and its nested stacks (None without `template:`)."""
     if not env.template:
         return None
+    path = (base_dir / env.template).resolve()
+    if not path.exists() and not path.is_symlink() and env.template_location is not None:
+        raise _missing_template(env, path, env.template_location)
     return load_templates(
-        (base_dir / env.template).resolve(), region=region, given=env.parameters,
+        path, region=region, given=env.parameters,
         config_env=env.samconfig_env,
     )  # fmt: skip
+
+
+def environment_templates(env: Environment, base_dir: Path) -> list[LoadedTemplate]:
+    """The templates of a local environment, as the local runtime reads them."""
+    return _templates(env, base_dir, env.region or DEFAULT_REGION) or []
+
+
+def _missing_template(env: Environment, path: Path, where: Location) -> ConfigError:
+    """A `template:` naming no file: at smoke.yaml's line, with the directory's look-alikes."""
+    from smoke.suggest import did_you_mean
+    from smoke.yamlload import quote_lines
+
+    siblings = sorted(p.name for p in path.parent.iterdir()) if path.parent.is_dir() else []
+    guess = did_you_mean(path.name, [n for n in siblings if n.endswith((".yaml", ".yml", ".json"))])
+    hint = (f"Did you mean {guess!r}? " if guess else "") + (
+        f"`template:` is the SAM/CloudFormation template's path, relative to {where.file}.")
+    return ConfigError(
+        f"environment {env.name!r}: template {path} does not exist", where,
+        quote_lines(Path(where.file), where.line), hint=hint,
+    )
 
 
 def local_catalog(

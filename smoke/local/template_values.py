@@ -73,10 +73,10 @@ def find_function(
             return FunctionReader(
                 root, logical_id, root.template.resources[logical_id], layer_map
             ).definition()
-    raise _unknown(templates, address, where)
+    raise unknown_function(templates, address, where)
 
 
-def _unknown(
+def unknown_function(
     templates: list[LoadedTemplate], address: str, where: Location | None
 ) -> UnknownFunction:
     from smoke.suggest import did_you_mean

@@ -153,19 +153,20 @@ def _template(env: Environment, function: FunctionSpec | None, spec: RoutesSpec)
 def _local_template(env: Environment, function: FunctionSpec | None, spec: RoutesSpec) -> Found:
     """The function's events in the environment's template, read as the local runtime
     reads it (parameters, conditions, nested stacks as ``Child/LogicalId``, cdk.out)."""
+    from smoke.local import environment_templates
     from smoke.local.intrinsics import Unresolvable
-    from smoke.local.stacks import load_templates
-    from smoke.local.template_values import all_functions
+    from smoke.local.template_values import all_functions, unknown_function
     from smoke.routes.template import event_routes
 
     assert env.template is not None
-    templates = load_templates(Path(env.template), region=env.region or "us-east-1",
-                               given=env.parameters, config_env=env.samconfig_env)
+    templates = environment_templates(env, Path(env.template).parent)
     address = function.resource or function.logical if function is not None else spec.function
     prefix, _, logical_id = address.rpartition("/")
     loaded = next((t for t in templates if t.prefix == (f"{prefix}/" if prefix else "")
                    and logical_id in t.functions()), None)
     if loaded is None:
+        if function is not None and function.resource is not None:  # smoke.yaml's mistake
+            raise unknown_function(templates, address, function.location)
         raise _error(spec, f"the template {_shown(env.template)} has no function {address!r}",
                      valid_values(address, all_functions(templates), "functions in the template"))
     template, evaluator = loaded.template, loaded.evaluator()

@@ -114,3 +114,105 @@ def test_smoke_yaml_is_found_in_a_parent_directory_by_validate_and_run(
     # an explicit --config that does not exist is still an error, never a search
     assert main(["validate", "--config", "nowhere.yaml"]) == 2
     assert "no configuration file" in capsys.readouterr().err
+
+
+TRIAL_TEMPLATE = """\
+    Transform: AWS::Serverless-2016-10-31
+    Resources:
+      HelloWorldFunction:
+        Type: AWS::Serverless::Function
+        Properties: {CodeUri: src/, Handler: app.hello, Runtime: python3.11}
+      FlaskFunction:
+        Type: AWS::Serverless::Function
+        Properties:
+          CodeUri: src/
+          Handler: app.flask
+          Runtime: python3.11
+          Events:
+            Get: {Type: Api, Properties: {Path: /flask, Method: get}}
+    """
+TRIAL_CONFIG = """\
+    environments:
+      local:
+        template: template.yaml
+        functions:
+          hello-world: {resource: HelloWorldFunction}
+          flask: {resource: FlaskFunction}
+    """
+
+
+def trial_project(root: Path) -> None:
+    write(root / "template.yaml", TRIAL_TEMPLATE)
+    write(root / "src" / "app.py", "def hello(e, c):\n    return {}\nflask = hello\n")
+    write(root / "smoke.yaml", TRIAL_CONFIG)
+    write(root / "suites" / "hello-world.yaml", """\
+        suite: hello-world
+        function: hello-world
+        event: apigw-rest
+        checks:
+          - {name: hello, get: /hello}
+        """)
+    write(root / "suites" / "flask.yaml", """\
+        suite: flask
+        function: flask
+        event: apigw-rest
+        routes: {from: template}
+        """)
+
+
+def test_one_broken_routes_source_is_reported_once_without_notes_about_every_suite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    trial_project(tmp_path)
+    write(tmp_path / "suites" / "openapi.yaml", """\
+        suite: openapi
+        function: flask
+        event: apigw-rest
+        routes: {from: openapi, file: ../api/openapi.yml}
+        """)
+    assert main(["validate"]) == 2
+    captured = capsys.readouterr()
+    assert "no environment defines all of its functions" not in captured.out
+    assert "OK   suites/hello-world.yaml (1 check(s)) in local" in captured.out
+    assert "OK   suites/flask.yaml (routes from template: 1 check(s) in local)" in captured.out
+    assert "suites/openapi.yaml" not in captured.out
+    assert captured.err.count("suites/openapi.yaml:4: cannot read the OpenAPI document") == 1
+
+
+def test_a_template_typo_in_smoke_yaml_is_reported_once_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    trial_project(tmp_path)
+    write(tmp_path / "smoke.yaml", TRIAL_CONFIG.replace("template.yaml", "templates.yaml"))
+    assert main(["validate"]) == 2
+    captured = capsys.readouterr()
+    assert "no environment defines all of its functions" not in captured.out
+    assert "OK   smoke.yaml" not in captured.out
+    assert captured.err.count("smoke.yaml:3: environment 'local': template ") == 1
+    assert "> 3 |     template: templates.yaml" in captured.err
+    assert "Did you mean 'template.yaml'?" in captured.err
+    assert "smoke: 1 problem(s)" in captured.err
+    assert main(["run", "local"]) == 2
+    err = capsys.readouterr().err
+    assert "smoke.yaml:3: environment 'local': template " in err
+    assert "file not found" not in err
+
+
+def test_a_resource_typo_in_smoke_yaml_is_blamed_on_smoke_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    trial_project(tmp_path)
+    write(tmp_path / "smoke.yaml", TRIAL_CONFIG.replace("FlaskFunction", "FlaskFuncton"))
+    assert main(["validate"]) == 2
+    captured = capsys.readouterr()
+    assert "no environment defines all of its functions" not in captured.out
+    assert "OK   smoke.yaml" not in captured.out
+    assert captured.err.count("smoke.yaml:6: template ") == 1
+    assert "has no function resource 'FlaskFuncton'" in captured.err
+    assert "Did you mean 'FlaskFunction'?" in captured.err
+    assert main(["run", "local"]) == 2
+    err = capsys.readouterr().err
+    assert "smoke.yaml:6: template " in err and "suites/flask.yaml" not in err

@@ -213,8 +213,10 @@ def test_unknown_resource_and_non_template_environment(write: Write, project: Pa
         plan_of(project, "prod")
     assert "suites/items.yaml:3" in str(caught.value)
     write("smoke.yaml", CONFIG.replace("resource: ItemsFunction", "resource: ItemFunction"))
-    with pytest.raises(ConfigError, match="did you mean 'ItemsFunction'"):
+    with pytest.raises(ConfigError, match="Did you mean 'ItemsFunction'") as caught:
         plan_of(project)
+    assert "smoke.yaml:" in str(caught.value) and "no function resource 'ItemFunction'" in str(
+        caught.value)  # the mistake is smoke.yaml's, not the suite's
 
 
 def test_function_must_be_defined_and_raw_is_refused(write: Write, project: Path) -> None:
