@@ -485,7 +485,8 @@ def _validate(args: argparse.Namespace) -> int:
     for problem in result.problems:
         print(redactor.final(f"smoke: {problem}"), file=sys.stderr)
     if result.problems:
-        print(f"smoke: {len(result.problems)} problem(s)", file=sys.stderr)
+        count = sum(getattr(p, "count", 1) for p in result.problems)
+        print(f"smoke: {count} problem(s)", file=sys.stderr)
         return 2
     return 0
 

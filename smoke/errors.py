@@ -54,12 +54,14 @@ class ConfigError(SmokeError):
         self.location = location
         self.snippet = snippet
         self.hint = hint
+        self.count = 1  # the problems it stands for (a schema error lists the others: "also ...")
 
     def masked(self, redact: Callable[[str], str]) -> ConfigError:
         """The same error with ``redact`` applied to what it says (values read from ``${VAR}``
         may appear in a message such as ``got 'items?key=...'``)."""
         error = ConfigError(redact(self.message), self.location, redact(self.snippet),
                             redact(self.hint))
+        error.count = self.count
         error.__cause__ = self.__cause__
         return error
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from smoke.errors import ConfigError, SmokeError
-from smoke.model import Config, Environment, Suite
+from smoke.model import Config, Environment, Location, Suite
 from smoke.yamlload import quote_lines
 
 
@@ -73,8 +73,14 @@ def validate_project(
     except ConfigError as exc:
         out.problems.append(exc)
         return out
-    suites = _load_each(paths, out)
+    suites, failed = _load_each(paths, out)
     out.config, out.suites = config, suites
+    if config is not None and failed:  # their function too, beside their errors
+        known = {f for e in config.environments.values() for f in environment_functions(e)}
+        for path in failed:
+            key = _function_key(path)
+            if key is not None and key[0] not in known:
+                out.problems.append(_unmapped(config, key[0], "function:", key[1]))
     if config is None and not config_found:
         out.notes.append("no smoke.yaml here or in a parent directory: the suites were "
                          "validated alone; their function names were not checked")
@@ -94,17 +100,20 @@ def validate_project(
     return out
 
 
-def _load_each(paths: Sequence[Path], out: Validation) -> list[Suite]:
-    """Every suite file on its own, so one broken file does not hide the others."""
+def _load_each(paths: Sequence[Path], out: Validation) -> tuple[list[Suite], list[Path]]:
+    """Every suite file on its own, so one broken file does not hide the others (the
+    files that could not be read are returned too)."""
     from smoke.suites import load_suite
 
     suites: list[Suite] = []
+    failed: list[Path] = []
     seen: dict[str, Suite] = {}
     for path in paths:
         try:
             suite = load_suite(path, require_env=False)
         except ConfigError as exc:
             out.problems.append(exc)
+            failed.append(path)
             continue
         if suite.name in seen:
             out.problems.append(ConfigError(
@@ -115,7 +124,20 @@ def _load_each(paths: Sequence[Path], out: Validation) -> list[Suite]:
             continue
         seen[suite.name] = suite
         suites.append(suite)
-    return suites
+    return suites, failed
+
+
+def _function_key(path: Path) -> tuple[str, Location] | None:
+    """A suite's top-level ``function:`` and where, read from the YAML alone."""
+    from smoke.yamlload import load_yaml_text, node_location
+
+    try:
+        data, _ = load_yaml_text(path)
+    except ConfigError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("function"), str):
+        return None
+    return data["function"], node_location(data, "function", str(path))
 
 
 def _against_environments(
@@ -154,8 +176,12 @@ def _against_environments(
                for s in suites for f in suite_functions(s)}
     for suite in suites:
         unmapped = [c for c in suite.checks if not defined.get(c.function)]
+        key = _function_key(Path(suite.path)) if unmapped else None
         for check in unmapped:
-            out.problems.append(_unmapped(config, check.function, check.name, check.location))
+            if key is not None and check.function == key[0] == suite.function:
+                _report(out, _unmapped(config, check.function, "function:", key[1]))
+            else:
+                out.problems.append(_unmapped(config, check.function, check.name, check.location))
         if suite.routes is not None and not defined.get(suite.routes.function):
             out.problems.append(_unmapped(config, suite.routes.function, "routes:",
                                           suite.routes.location))
@@ -254,9 +280,10 @@ def _unmapped(config: Config, function: str, what: str, location: Any) -> Config
     from smoke.suggest import valid_values
 
     known = sorted({f for e in config.environments.values() for f in environment_functions(e)})
+    who = {"routes:": "`routes:` uses", "function:": "`function:` names"}.get(
+        what, f"check {what!r} uses")
     return ConfigError(
-        f"{'check ' + repr(what) if what != 'routes:' else '`routes:`'} uses function "
-        f"{function!r}, which no environment of {config.path} defines",
+        f"{who} function {function!r}, which no environment of {config.path} defines",
         location,
         quote_lines(location.file, location.line, location.end_line),
         hint=valid_values(function, known, "functions"),

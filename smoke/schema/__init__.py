@@ -110,9 +110,11 @@ def validate(data: Any, name: str, file: str, text: str, secrets: Iterable[str] 
     more = [f"also {i[0]}: {i[1]}" for i in issues[1 : 1 + _MAX_LISTED]]
     if len(issues) > 1 + _MAX_LISTED:
         more.append(f"... and {len(issues) - 1 - _MAX_LISTED} more")
-    raise ConfigError(
+    error = ConfigError(
         message, loc, quote_lines(text, loc.line, loc.end_line), "\n".join([hint, *more]).strip()
     )
+    error.count = len(issues)
+    raise error
 
 
 def _non_finite(data: Any, file: str) -> list[tuple[Location, str, str]]:

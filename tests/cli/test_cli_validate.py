@@ -216,3 +216,32 @@ def test_a_resource_typo_in_smoke_yaml_is_blamed_on_smoke_yaml(
     assert main(["run", "local"]) == 2
     err = capsys.readouterr().err
     assert "smoke.yaml:6: template " in err and "suites/flask.yaml" not in err
+
+
+def test_problems_are_counted_and_an_unknown_suite_function_is_reported_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    trial_project(tmp_path)
+    bad = write(tmp_path / "suites" / "bad.yaml", """\
+        suite: bad
+        function: flsk
+        event: apigw-rest
+        checks:
+          - name: one
+            gett: /hello
+            expct: {status: 200}
+          - {name: two, get: /x, expect: {stauts: 200}}
+        """)
+    assert main(["validate"]) == 2
+    err = capsys.readouterr().err
+    assert "suites/bad.yaml:6: unknown key 'gett'" in err
+    assert "suites/bad.yaml:2: `function:` names function 'flsk', which no environment" in err
+    assert "did you mean 'flask'?" in err
+    assert "smoke: 4 problem(s)" in err  # gett, expct, stauts, flsk (not one per file)
+    bad.write_text(bad.read_text().replace("gett:", "get:").replace("expct", "expect")
+                   .replace("stauts", "status"))
+    assert main(["validate"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("suites/bad.yaml:2: `function:` names function 'flsk'") == 1  # not per check
+    assert "check 'one'" not in err and "smoke: 1 problem(s)" in err
