@@ -265,8 +265,11 @@ def _local_environment(
     failed = False
     for logical, error in catalog.refused.items():
         if isinstance(error, NotSupportedLocally):
+            at = f"{error.location}: " if error.location is not None else ""
+            hint = ("; d" + error.hint.split("? ")[0][1:] + "?"
+                    if error.hint.startswith("Did you mean") else "")
             out.notes.append(f"{logical} does not run locally (its checks are errors): "
-                             f"{error.message}")
+                             f"{at}{error.message}{hint}")
         else:
             _report(out, error)  # a mistake: file, line and what to write
             failed = True

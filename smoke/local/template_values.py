@@ -32,6 +32,12 @@ from smoke.local.template import (
 from smoke.model import Location
 
 PYTHON3 = re.compile(r"^python3\.\d+$")
+# Lambda's runtime names (a typo of one gets a did-you-mean)
+_RUNTIMES = (
+    *(f"python3.{minor}" for minor in range(8, 15)), *(f"nodejs{v}.x" for v in (16, 18, 20, 22)),
+    "java8.al2", "java11", "java17", "java21", "dotnet6", "dotnet8", "ruby3.2", "ruby3.3",
+    "ruby3.4", "go1.x", "provided", "provided.al2", "provided.al2023",
+)
 _FUNCTION_PROPERTIES = frozenset(
     {"Handler", "CodeUri", "Code", "Runtime", "InlineCode", "Layers", "Environment", "Timeout",
      "MemorySize", "Architectures"}
@@ -246,10 +252,14 @@ class FunctionReader:
         if not isinstance(runtime, str):
             self.fail(f"Runtime {runtime!r} is not a runtime name", node, key=key)
         if not PYTHON3.match(runtime):
+            from smoke.suggest import did_you_mean
+
+            close = did_you_mean(runtime, _RUNTIMES) if runtime not in _RUNTIMES else None
             self.fail(
                 f"Runtime {runtime}: the local runtime runs Python 3 functions only",
                 node,
-                "Test this function in AWS (or with `sam local`); the other functions run.",
+                (f"Did you mean {close!r}? " if close else "")
+                + "Test this function in AWS (or with `sam local`); the other functions run.",
                 key=key,
                 error=NotSupportedLocally,
             )

@@ -245,3 +245,16 @@ def test_problems_are_counted_and_an_unknown_suite_function_is_reported_at_its_l
     err = capsys.readouterr().err
     assert err.count("suites/bad.yaml:2: `function:` names function 'flsk'") == 1  # not per check
     assert "check 'one'" not in err and "smoke: 1 problem(s)" in err
+
+
+def test_a_runtime_typo_is_noted_with_its_template_line_and_a_suggestion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    trial_project(tmp_path)
+    write(tmp_path / "template.yaml", TRIAL_TEMPLATE.replace("python3.11}", "pyhton3.11}"))
+    assert main(["validate"]) == 0  # refused alone: its checks are errors when run
+    out = capsys.readouterr().out
+    assert (f"note: hello-world does not run locally (its checks are errors): "
+            f"{tmp_path / 'template.yaml'}:5: function HelloWorldFunction: Runtime pyhton3.11: "
+            "the local runtime runs Python 3 functions only; did you mean 'python3.11'?") in out
