@@ -10,7 +10,7 @@ import pytest
 from junitparser import Failure, JUnitXml
 from plugin_project import SECRET, LoopbackApi
 
-from smoke.pytest_shared import SharedDir
+from smoke.plugin.shared import SharedDir
 
 LOCAL = ("suites", "--smoke-env", "local", "--smoke-log-wait", "10")
 
@@ -19,7 +19,7 @@ def test_lf_after_a_failing_run_waits_only_for_the_checks_that_run(
     pytester: pytest.Pytester, local_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     idle_s = 120.0  # a scan waiting for the deselected checks would wait this long
-    monkeypatch.setattr("smoke.pytest_session.CHECKS_IDLE_TIMEOUT_S", idle_s)
+    monkeypatch.setattr("smoke.plugin.session.CHECKS_IDLE_TIMEOUT_S", idle_s)
     monkeypatch.setenv("COLUMNS", "300")
     first = pytester.runpytest(*LOCAL)
     first.assert_outcomes(passed=5, failed=2)  # providers, and api's log scan
@@ -64,7 +64,7 @@ def test_a_waiting_scan_stops_when_the_run_has_reached_maxfail(tmp_path: Path) -
 def test_the_failures_that_stop_a_run_follow_its_options(
     pytester: pytest.Pytester, args: tuple[str, ...], stop_after: int
 ) -> None:
-    from smoke.pytest_state import stop_after_failures
+    from smoke.plugin.state import stop_after_failures
 
     config = pytester.parseconfigure(*args)
     assert stop_after_failures(config) == stop_after
@@ -124,4 +124,4 @@ def test_a_skipped_check_is_reported_at_its_yaml_line(
     result.assert_outcomes(skipped=3)
     # pytest folds the skips of one file with one reason (its rule for skip marks)
     result.stdout.fnmatch_lines(["SKIPPED ?3? suites/api.yaml: pass --smoke-env ENV to run*"])
-    assert "pytest_items.py" not in result.stdout.str()
+    assert "plugin/items.py" not in result.stdout.str()

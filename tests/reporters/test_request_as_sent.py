@@ -9,7 +9,7 @@ from html_support import parse
 from reporters_support import API, check, exchange
 
 from smoke.model import CheckResult, Failure, Outcome, Request
-from smoke.pytest_render import render_check_failure
+from smoke.plugin.render import render_check_failure
 from smoke.redact import Redactor
 from smoke.reporters.html import HtmlReporter
 from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted

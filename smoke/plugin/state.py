@@ -17,8 +17,8 @@ import pytest
 
 from smoke.errors import ConfigError, SmokeError
 from smoke.model import Config, Environment
-from smoke.pytest_session import Settings, SmokeSession, write_reports
-from smoke.pytest_shared import SharedDir
+from smoke.plugin.session import Settings, SmokeSession, write_reports
+from smoke.plugin.shared import SharedDir
 from smoke.redact import Redactor
 
 SKIP_REASON = "pass --smoke-env ENV to run smoke checks"

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from smoke.errors import CheckNotExecuted, LogScanError, SmokeError
 from smoke.logscan import LogEvent
 from smoke.model import Check, CheckResult, Config, Environment, FunctionRef, Outcome, ScanResult
-from smoke.pytest_shared import ProcessInfo, SharedDir
+from smoke.plugin.shared import ProcessInfo, SharedDir
 from smoke.redact import Redactor
 from smoke.runner import connect, invoked_without_ids, request_ids_of, scan_refs, scan_run
 

@@ -27,14 +27,14 @@ import pytest
 
 from smoke.errors import ConfigError
 from smoke.model import Check, Outcome, Suite
-from smoke.pytest_render import (
+from smoke.plugin.render import (
     CheckFailed,
     LogScanFailed,
     findings_for,
     render_check_failure,
     render_scan_failure,
 )
-from smoke.pytest_state import SKIP_REASON, PluginState, state_of, stop_after_failures
+from smoke.plugin.state import SKIP_REASON, PluginState, state_of, stop_after_failures
 
 LOG_SCAN = "log-scan"
 _MARKER_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")

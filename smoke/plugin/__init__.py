@@ -1,17 +1,17 @@
 """smoke's pytest plugin (entry point ``pytest11: smoke``): only re-exports hooks.
 
-Collection and items: ``smoke.pytest_items``; options, state and session hooks:
-``smoke.pytest_state``; the run behind them: ``smoke.pytest_session``.
+Collection and items: ``smoke.plugin.items``; options, state and session hooks:
+``smoke.plugin.state``; the run behind them: ``smoke.plugin.session``.
 """
 
-from smoke.pytest_items import (
+from smoke.plugin.items import (
     pytest_collect_file,
     pytest_collection_finish,
     pytest_collection_modifyitems,
     pytest_make_collect_report,
     pytest_report_collectionfinish,
 )
-from smoke.pytest_state import (
+from smoke.plugin.state import (
     pytest_addoption,
     pytest_configure,
     pytest_configure_node,
