@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import re
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -71,30 +70,15 @@ def _validator(name: str) -> Any:
     return Draft202012Validator(load_schema(name))
 
 
-# how YAML can spell a float that is not finite: .inf/.nan, or one too large to hold
-# (a superset: text that matches goes the slow way, which checks every number)
-_MAY_BE_NON_FINITE = re.compile(r"\.(?:inf|nan)|[eE][-+]?\d{3}|\d{300}", re.IGNORECASE)
-
-
-@functools.cache
-def _fast_check(name: str) -> Any:
-    """The schema as plain predicates (``smoke.schema.fast``), or None."""
-    from smoke.schema.fast import compile_schema
-
-    return compile_schema(load_schema(name))
-
-
 def validate(data: Any, name: str, file: str, text: str, secrets: Iterable[str] = ()) -> None:
     """Validate ``data`` (from ``yamlload``) against the schema ``name``.
 
     A string holding an unset variable's placeholder (``<unset:NAME>``) is not held
     to a ``pattern``: its real value is unknown. Raises one ConfigError for the first problem in file order, with ``file:line``,
     the quoted lines, valid keys/values and a did-you-mean; later problems are
-    listed in its hint. A document the fast check accepts never imports jsonschema.
+    listed in its hint. The validator is built once per schema and process (jsonschema is
+    the reference; no hand-written fast path to drift from it).
     """
-    fast = _fast_check(name)
-    if fast is not None and fast(data) and not _MAY_BE_NON_FINITE.search(text):
-        return
     deepest = [_deepest(error) for error in _validator(name).iter_errors(data)]
     issues = _non_finite(data, file)  # first: a bound's message about NaN would mislead
     issues += [

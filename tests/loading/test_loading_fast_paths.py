@@ -2,8 +2,6 @@
 
 - libyaml (``CParser``) and the pure-Python loader give identical data, marks and
   errors for every YAML file of the repository and the loading corpus below;
-- the compiled schema predicates (``smoke.schema.fast``) are never more lenient than
-  jsonschema: any document they accept, jsonschema accepts;
 - hypothesis: arbitrary text, control characters included, through all three loaders
   (suite, smoke.yaml, template) is a ConfigError with file and line, or loads.
 """
@@ -20,14 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smoke.errors import ConfigError
-from smoke.schema import _fast_check, load_schema
 from smoke.yamlload import (
     MarkedDict,
     MarkedList,
     _CMarkedLoader,
     _MarkedLoader,
     parse_yaml_text,
-    to_plain,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -127,78 +123,6 @@ def test_the_c_loader_composes_without_the_python_composer() -> None:
         assert calls  # an error is worded by it
     finally:
         _MarkedLoader.compose_node = original  # type: ignore[method-assign]
-
-
-# ------------------------------------------------------- compiled schema predicates
-
-_SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(-1000, 100_000), st.floats(allow_nan=True),
-    st.sampled_from(["", "x", "/health", "GET", "2xx", "200", "apigw-rest", "raw", "9xx",
-                     "api", "http://h", "<unset:X>", "python3.12", "3.12"]),
-)
-_KEYS = st.sampled_from([
-    "suite", "function", "event", "checks", "name", "get", "post", "path", "method", "expect",
-    "status", "headers", "json_schema", "max_ms", "timeout", "tags", "payload", "query",
-    "environments", "functions", "via", "base_url", "region", "protected", "log_scan",
-    "template", "handler", "code", "layers", "routes", "from", "python", "secrets", "other",
-])
-_DOCS = st.recursive(
-    _SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(_KEYS, inner, max_size=5)),
-    max_leaves=25,
-)
-
-
-def _mutations(base: dict[str, Any]) -> st.SearchStrategy[Any]:
-    """A valid document with one value somewhere replaced by an arbitrary one."""
-
-    def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        found = [prefix]
-        if isinstance(value, dict):
-            for k, v in value.items():
-                found += paths(v, (*prefix, k))
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                found += paths(v, (*prefix, i))
-        return found
-
-    def replace(doc: Any, path: tuple[Any, ...], new: Any) -> Any:
-        if not path:
-            return new
-        copy = dict(doc) if isinstance(doc, dict) else list(doc)
-        copy[path[0]] = replace(doc[path[0]], path[1:], new)
-        return copy
-
-    return st.builds(replace, st.just(base), st.sampled_from(paths(base)), _DOCS)
-
-
-_SUITE = to_plain(parse_yaml_text(
-    (REPO / "tests/loading/data/project/suites/backend-api.yaml").read_text(), "s.yaml"))
-_CONFIG = to_plain(parse_yaml_text(
-    (REPO / "tests/loading/data/project/smoke.yaml").read_text(), "c.yaml"))
-
-
-@pytest.mark.parametrize(("name", "base"), [("suite", _SUITE), ("config", _CONFIG)])
-def test_the_fast_schema_check_accepts_the_valid_documents(name: str, base: Any) -> None:
-    fast = _fast_check(name)
-    assert fast is not None  # the shipped schemas use only keywords it knows
-    assert fast(base)
-
-
-@pytest.mark.parametrize(("name", "base"), [("suite", _SUITE), ("config", _CONFIG)])
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-@given(data=st.data())
-def test_the_fast_schema_check_is_never_more_lenient_than_jsonschema(
-    name: str, base: Any, data: st.DataObject
-) -> None:
-    from jsonschema import Draft202012Validator
-
-    document = data.draw(st.one_of(_mutations(base), _DOCS))
-    fast = _fast_check(name)
-    assert fast is not None
-    if fast(document):
-        assert Draft202012Validator(load_schema(name)).is_valid(document), document
 
 
 # ------------------------------------- hypothesis: every loader, any text, never a crash
