@@ -116,20 +116,24 @@ def build_parser() -> argparse.ArgumentParser:
                        "else in the nearest parent directory that has one)")
         return p
 
+    def run_options(p: argparse.ArgumentParser, stem: str) -> None:
+        """The options `smoke run` and `smoke gate` share: reports, selection, log scan, guard."""
+        p.add_argument("--json", metavar="PATH", help=f"JSON report (default: reports/{stem}.json)")
+        p.add_argument("--junit", metavar="PATH", help=f"JUnit XML report (default: reports/{stem}.xml)")
+        p.add_argument("--html", metavar="PATH",
+                       help=f"HTML report (default: {stem}.html beside the JSON report)")
+        p.add_argument("--tag", action="append", default=[], metavar="T", help="only checks with this tag (repeatable)")
+        p.add_argument("--concurrency", type=_positive_int, metavar="N", help="checks in flight at once (default: 16)")
+        p.add_argument("--no-log-scan", action="store_true", help="skip the CloudWatch / local log scan")
+        p.add_argument("--log-wait", type=_log_wait, default=10.0, metavar="SECONDS",
+                       help="how long to wait for logs to arrive (default: 10s)")
+        p.add_argument("--allow-mutations", action="store_true",
+                       help="run checks declared mutates: true in protected environments")
+
     p = command("run", "run the suites' checks against an environment")
     p.add_argument("environment", metavar="ENV")
     p.add_argument("suites", nargs="*", metavar="SUITE", help="suite files or names (default: suites/*.yaml)")
-    p.add_argument("--json", metavar="PATH", help="JSON report (default: reports/smoke-ENV.json)")
-    p.add_argument("--junit", metavar="PATH", help="JUnit XML report (default: reports/smoke-ENV.xml)")
-    p.add_argument("--html", metavar="PATH",
-                   help="HTML report (default: smoke-ENV.html beside the JSON report)")
-    p.add_argument("--tag", action="append", default=[], metavar="T", help="only checks with this tag (repeatable)")
-    p.add_argument("--concurrency", type=_positive_int, metavar="N", help="checks in flight at once (default: 16)")
-    p.add_argument("--no-log-scan", action="store_true", help="skip the CloudWatch / local log scan")
-    p.add_argument("--log-wait", type=_log_wait, default=10.0, metavar="SECONDS",
-                   help="how long to wait for logs to arrive (default: 10s)")
-    p.add_argument("--allow-mutations", action="store_true",
-                   help="run checks declared mutates: true in protected environments")
+    run_options(p, "smoke-ENV")
     p.add_argument("--deadline", type=parse_duration, metavar="SECONDS",
                    help="stop starting checks after this long; the rest are reported as not run")
     p.add_argument("--qualifier", action="append", default=[], metavar="Q|FN=Q",
@@ -149,17 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--canary-interval", type=parse_duration, default=60.0, metavar="SECONDS",
                    help="how often the checks run during the canary (default: 60s)")
     p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing, invoke nothing")
-    p.add_argument("--json", metavar="PATH", help="JSON report (default: reports/smoke-gate-ENV.json)")
-    p.add_argument("--junit", metavar="PATH", help="JUnit XML report (default: reports/smoke-gate-ENV.xml)")
-    p.add_argument("--html", metavar="PATH",
-                   help="HTML report (default: smoke-gate-ENV.html beside the JSON report)")
-    p.add_argument("--tag", action="append", default=[], metavar="T", help="only checks with this tag (repeatable)")
-    p.add_argument("--concurrency", type=_positive_int, metavar="N", help="checks in flight at once (default: 16)")
-    p.add_argument("--no-log-scan", action="store_true", help="skip the log scans")
-    p.add_argument("--log-wait", type=parse_duration, default=10.0, metavar="SECONDS",
-                   help="how long to wait for logs to arrive (default: 10s)")
-    p.add_argument("--allow-mutations", action="store_true",
-                   help="run checks declared mutates: true in protected environments")
+    run_options(p, "smoke-gate-ENV")
 
     p = command("package-hook", "build the CodeDeploy hook's zip: smoke, its dependencies for "
                 "Lambda, smoke.yaml and the suites")

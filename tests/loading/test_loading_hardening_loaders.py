@@ -167,12 +167,13 @@ def test_item_22_a_surrogate_escape_in_a_key_or_in_smoke_yaml(tmp_path: Path) ->
     assert error.location is not None and error.location.line == 6
 
 
+@pytest.mark.parametrize("command", ["run", "gate"])
 def test_item_22_log_wait_too_large_is_a_usage_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
     project(tmp_path)
     with pytest.raises(SystemExit) as exit_info:
-        main(["run", "web", "--config", str(tmp_path / "smoke.yaml"), "--log-wait", "99999999999"])
+        main([command, "web", "--config", str(tmp_path / "smoke.yaml"), "--log-wait", "99999999999"])
     assert exit_info.value.code == 2
     assert "--log-wait: '99999999999' is too long: at most 1h" in capsys.readouterr().err
 
