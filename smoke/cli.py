@@ -220,7 +220,7 @@ def _resolve_config(args: argparse.Namespace) -> None:
         return
     args.config_explicit = args.config is not None
     if args.config is None and args.command != "init":
-        from smoke.config import find_config
+        from smoke.loading.config import find_config
 
         found = find_config(Path.cwd())
         args.config = os.path.relpath(found) if found is not None else None
@@ -326,7 +326,7 @@ def _say_removed(removed: Sequence[Path]) -> None:
 
 def _inputs(args: argparse.Namespace) -> list[Path]:
     """The files a run reads (smoke.yaml, the suites, the templates): never a report path."""
-    from smoke.plan import SUITE_SUFFIXES, suites_dir
+    from smoke.loading.plan import SUITE_SUFFIXES, suites_dir
 
     found = [Path(args.config)]
     directory = suites_dir(args.config)
@@ -334,7 +334,7 @@ def _inputs(args: argparse.Namespace) -> list[Path]:
         found += [p for p in directory.iterdir() if p.suffix.lower() in SUITE_SUFFIXES]
     found += [Path(s) for s in args.suites if Path(s).exists()]
     with contextlib.suppress(Exception):  # an unreadable config is reported by the run itself
-        from smoke.config import load_config
+        from smoke.loading.config import load_config
 
         config = load_config(args.config, require_env=False)
         found += [Path(e.template) for e in config.environments.values() if e.template]
@@ -342,7 +342,7 @@ def _inputs(args: argparse.Namespace) -> list[Path]:
 
 
 def _suite_notes(args: argparse.Namespace) -> list[str]:
-    from smoke.plan import suite_notes
+    from smoke.loading.plan import suite_notes
 
     return suite_notes(args.config, tuple(args.suites))
 
@@ -397,7 +397,7 @@ def _gate(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> Config:
-    from smoke.config import load_config
+    from smoke.loading.config import load_config
 
     config = load_config(args.config)
     _learn(args, config)
@@ -420,8 +420,8 @@ def _learn(args: argparse.Namespace, config: Config, *more: Any) -> None:
 def _learn_suites(args: argparse.Namespace, config: Config) -> None:
     """The secrets of the suites beside the configuration, as far as they can be read."""
     from smoke.errors import ConfigError
-    from smoke.plan import find_suites
-    from smoke.suites import load_suite
+    from smoke.loading.plan import find_suites
+    from smoke.loading.suites import load_suite
 
     with contextlib.suppress(ConfigError):
         for path in find_suites(args.config):
@@ -449,10 +449,10 @@ def _environment(config: Config, name: str) -> Environment:
 
 def _validate(args: argparse.Namespace) -> int:
     from smoke.errors import ConfigError
-    from smoke.validate import validate_project
+    from smoke.loading.validate import validate_project
 
     if args.config_explicit and not args.config_found:
-        from smoke.config import load_config
+        from smoke.loading.config import load_config
 
         load_config(args.config)  # the "no configuration file" error, with what to write
     if not args.config_found and not args.suites and not Path("suites").is_dir():

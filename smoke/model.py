@@ -168,7 +168,7 @@ class Suite:
     location: Location = Location("<unknown>")
     secrets: frozenset[str] = frozenset()  # values read through ${VAR}: never shown
     unset_vars: tuple[str, ...] = ()  # ${VAR}s left unset (loaded with require_env=False)
-    routes: RoutesSpec | None = None  # checks generated per environment (smoke.routes)
+    routes: RoutesSpec | None = None  # checks generated per environment (smoke.loading.routes)
     notes: tuple[str, ...] = ()  # what generating the routes had to say (catch-alls, ...)
 
 

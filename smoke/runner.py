@@ -44,9 +44,9 @@ from smoke.run_events import (
 from smoke.signals import SIGNAL_EXIT, Signals
 
 if TYPE_CHECKING:
+    from smoke.loading.plan import Plan
     from smoke.logscan import LogSource
     from smoke.logscan.budget import ScanBudget
-    from smoke.plan import Plan
     from smoke.transports import Transport
 
 T = TypeVar("T")
@@ -104,8 +104,8 @@ def run_meta(config: Config, env: Environment) -> dict[str, Any]:
 
 def load_plan(options: RunOptions) -> tuple[Config, Plan]:
     """Config, suites and the plan for ``options``; raises ConfigError (exit 2)."""
-    from smoke.config import load_config
-    from smoke.plan import build_plan, find_suites, load_suites
+    from smoke.loading.config import load_config
+    from smoke.loading.plan import build_plan, find_suites, load_suites
     from smoke.qualifiers import apply_qualifiers, parse_qualifiers
 
     config = load_config(options.config_path)
@@ -113,7 +113,7 @@ def load_plan(options: RunOptions) -> tuple[Config, Plan]:
     suites = load_suites(find_suites(options.config_path, options.suites))
     env = config.environments.get(options.environment)
     if env is not None and any(s.routes is not None for s in suites):
-        from smoke.routes import expand_suites
+        from smoke.loading.routes import expand_suites
 
         log_dir = Path(options.log_dir) if options.log_dir else None
         suites = expand_suites(config, env, suites, log_dir=log_dir)

@@ -84,11 +84,11 @@ def _relative(path: Path, start: Path) -> str:
 
 
 def _functions(template_path: Path) -> list[Function]:
+    from smoke.loading.routes.generate import Found, generate_checks, is_catch_all
+    from smoke.loading.routes.template import event_routes
     from smoke.local.template import FUNCTION_TYPES, read_template
     from smoke.local.template_values import PYTHON3
     from smoke.model import RoutesSpec, Suite
-    from smoke.routes.generate import Found, generate_checks, is_catch_all
-    from smoke.routes.template import event_routes
 
     template = read_template(template_path.resolve())
     found: list[Function] = []

@@ -160,8 +160,8 @@ class Gate:
     # ------------------------------------------------------------------ phases
 
     def _prepare(self) -> list[Target]:
-        from smoke.config import load_config
         from smoke.errors import ConfigError
+        from smoke.loading.config import load_config
 
         opts = self.options
         named = load_config(opts.config_path, require_env=False).environments.get(

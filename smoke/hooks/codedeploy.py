@@ -111,8 +111,8 @@ class Verdict:
 def check_deployment(deployment_id: str, budget_s: float, stop: threading.Event) -> Verdict:
     """Everything but the report: read the AppSpec, run the suites against the targets."""
     from smoke.aws import client
-    from smoke.config import load_config
     from smoke.discovery import discover
+    from smoke.loading.config import load_config
     from smoke.redact import Redactor
     from smoke.runner import Runner, RunOptions
 

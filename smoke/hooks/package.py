@@ -85,8 +85,8 @@ def _write_zip(root: Path, output: Path) -> int:
 def package_hook(config_path: str, output: Path, *, python: str, architecture: str,
                  environment: str | None = None) -> tuple[int, list[Path]]:
     """Build the zip; (files in it, the suite files packaged)."""
-    from smoke.config import load_config
-    from smoke.plan import build_plan, find_suites, load_suites
+    from smoke.loading.config import load_config
+    from smoke.loading.plan import build_plan, find_suites, load_suites
 
     if architecture not in PLATFORMS:
         raise ConfigError(f"--architecture {architecture!r}: x86_64 or arm64")

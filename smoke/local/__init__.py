@@ -46,7 +46,7 @@ DEFAULT_REGION = "us-east-1"
 
 
 def _spec_error(spec: FunctionSpec, message: str, hint: str = "") -> ConfigError:
-    from smoke.yamlload import quote_lines
+    from smoke.loading.yamlload import quote_lines
 
     where = spec.location
     snippet = quote_lines(where.file, where.line, where.end_line) if where.line else ""
@@ -171,8 +171,8 @@ def environment_templates(env: Environment, base_dir: Path) -> list[LoadedTempla
 
 def _missing_template(env: Environment, path: Path, where: Location) -> ConfigError:
     """A `template:` naming no file: at smoke.yaml's line, with the directory's look-alikes."""
+    from smoke.loading.yamlload import quote_lines
     from smoke.suggest import did_you_mean
-    from smoke.yamlload import quote_lines
 
     siblings = sorted(p.name for p in path.parent.iterdir()) if path.parent.is_dir() else []
     guess = did_you_mean(path.name, [n for n in siblings if n.endswith((".yaml", ".yml", ".json"))])

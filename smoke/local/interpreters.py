@@ -151,7 +151,7 @@ def check_configured(configured: Mapping[str, str], where: Location | None = Non
         except ConfigError as exc:
             if where is None or exc.location is not None:
                 raise
-            from smoke.yamlload import quote_lines
+            from smoke.loading.yamlload import quote_lines
 
             snippet = quote_lines(where.file, where.line, where.end_line) if where.line else ""
             raise ConfigError(exc.message, where, snippet, exc.hint) from None

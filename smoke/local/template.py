@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from smoke.errors import ConfigError
-from smoke.model import Location
-from smoke.yamlload import (
+from smoke.loading.yamlload import (
     SelfAliasComposer,
     check_aliases,
     duplicate_key_error,
@@ -27,6 +26,7 @@ from smoke.yamlload import (
     quote_lines,
     read_text,
 )
+from smoke.model import Location
 
 if TYPE_CHECKING:
     from smoke.local.layer_arns import LayerMap

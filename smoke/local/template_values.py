@@ -85,8 +85,8 @@ def find_function(
 def unknown_function(
     templates: list[LoadedTemplate], address: str, where: Location | None
 ) -> UnknownFunction:
+    from smoke.loading.yamlload import quote_lines
     from smoke.suggest import did_you_mean
-    from smoke.yamlload import quote_lines
 
     functions = sorted(all_functions(templates))
     close = did_you_mean(address, functions)

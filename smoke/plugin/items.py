@@ -70,9 +70,9 @@ def _tag_marker(config: pytest.Config, state: PluginState, tag: str) -> pytest.M
 class SuiteFile(pytest.File):
     def collect(self) -> Iterator[SuiteNode]:
         from smoke.errors import SmokeError
-        from smoke.plan import build_plan
-        from smoke.routes import expand_suites, suite_functions
-        from smoke.suites import load_suite
+        from smoke.loading.plan import build_plan
+        from smoke.loading.routes import expand_suites, suite_functions
+        from smoke.loading.suites import load_suite
 
         state = state_of(self.config)
         try:
@@ -165,8 +165,8 @@ def _in_run(path: Path, config: pytest.Config) -> bool:
 
 def _functions_of_run(state: PluginState, config: pytest.Config) -> list[str]:
     """The functions of the suites that this session collects (in whatever order it does)."""
-    from smoke.routes import suite_functions
-    from smoke.suites import load_suite
+    from smoke.loading.routes import suite_functions
+    from smoke.loading.suites import load_suite
 
     functions: set[str] = set()
     for path in sorted(_suite_files(state)):

@@ -90,10 +90,10 @@ def _shown(location: Location, root: Path | None) -> str:
 
 
 def render_check_failure(result: CheckResult, redactor: Redactor, root: Path | None = None) -> str:
+    from smoke.loading.yamlload import quote_lines
     from smoke.reporters import failure_lines, learn, log_lines_that_matter
     from smoke.run_events import CheckFinished
     from smoke.verdicts import body_text, excerpt
-    from smoke.yamlload import quote_lines
 
     learn(redactor, CheckFinished(result))
     check, ex = result.check, result.exchange

@@ -221,12 +221,12 @@ def write_reports(
     (the controller). Every check of the final item list is in it: one that did not run
     (pytest interrupted, ``-x``) is ``not_run``, never missing; ``interrupted`` ("SIGINT")
     sets the report's exit code (130) and says so."""
+    from smoke.loading.suites import load_suite
     from smoke.reporters.html import HtmlReporter
     from smoke.reporters.json_report import JsonReporter
     from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted, ScanFinished
     from smoke.runner import attach_findings, exit_code_for, run_meta
     from smoke.signals import SIGNAL_EXIT
-    from smoke.suites import load_suite
 
     infos = shared.infos()
     scan = shared.scan()

@@ -158,8 +158,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE_KEY] = state
     if not settings.enabled:
         return
-    from smoke.config import load_config
-    from smoke.plan import build_plan
+    from smoke.loading.config import load_config
+    from smoke.loading.plan import build_plan
     from smoke.qualifiers import apply_qualifiers, parse_qualifiers
 
     try:

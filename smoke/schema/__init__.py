@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from smoke.errors import ConfigError
-from smoke.interpolate import has_placeholder
+from smoke.loading.interpolate import has_placeholder
+from smoke.loading.yamlload import location_of, node_location, quote_lines
 from smoke.model import Location
 from smoke.suggest import valid_values
-from smoke.yamlload import location_of, node_location, quote_lines
 
 
 def _file_name(name: str) -> str:

@@ -11,10 +11,10 @@ import re
 import textwrap
 from pathlib import Path
 
-from smoke.config import load_config
 from smoke.events import build_event, event_settings
 from smoke.events.common import EventSettings
-from smoke.suites import load_suite
+from smoke.loading.config import load_config
+from smoke.loading.suites import load_suite
 
 TRACE = re.compile(r"^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$")
 

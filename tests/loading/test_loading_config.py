@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, config_error
-from smoke.config import load_config
+from smoke.loading.config import load_config
 from smoke.model import LayerSpec, Location, LogRule
 
 Write = Callable[..., Path]

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from smoke.errors import ConfigError
-from smoke.yamlload import (
+from smoke.loading.yamlload import (
     MarkedDict,
     MarkedList,
     _CMarkedLoader,
@@ -60,7 +60,7 @@ def _repository_yaml() -> list[Path]:
 
 def _load(text: str, c: bool) -> tuple[str, Any]:
     """("ok", data with every mark) or ("error", the ConfigError's text) for one loader."""
-    from smoke import yamlload
+    from smoke.loading import yamlload
 
     saved = yamlload._CMarkedLoader
     yamlload._CMarkedLoader = _CMarkedLoader if c else None

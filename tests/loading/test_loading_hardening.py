@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from smoke.config import load_config
 from smoke.errors import ConfigError
+from smoke.loading.config import load_config
 
 
 def config_error(func: Callable[..., Any], *args: Any) -> ConfigError:
@@ -62,7 +62,7 @@ _SUITE = "suite: a\nfunction: api\nchecks:\n  - name: h\n    get: /h\n{extra}"
 def test_item_09_non_finite_negative_and_huge_numbers_are_rejected_in_suites(
     tmp_path: Path, extra: str, line: int, word: str
 ) -> None:
-    from smoke.suites import load_suite
+    from smoke.loading.suites import load_suite
 
     path = tmp_path / "a.yaml"
     path.write_text(_SUITE.format(extra=extra))

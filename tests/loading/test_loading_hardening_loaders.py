@@ -16,9 +16,9 @@ import pytest
 
 from conftest import config_error
 from smoke.cli import main
-from smoke.config import load_config
-from smoke.suites import load_suite
-from smoke.yamlload import MAX_BYTES, load_yaml
+from smoke.loading.config import load_config
+from smoke.loading.suites import load_suite
+from smoke.loading.yamlload import MAX_BYTES, load_yaml
 
 Write = Callable[..., Path]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from conftest import DATA, config_error
-from smoke.config import load_config
-from smoke.plan import build_plan, find_suites, load_suites
+from smoke.loading.config import load_config
+from smoke.loading.plan import build_plan, find_suites, load_suites
 
 Write = Callable[..., Path]
 PROJECT = DATA / "project"

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import DATA
-from smoke.config import load_config
 from smoke.errors import ConfigError
+from smoke.loading.config import load_config
+from smoke.loading.suites import load_suite
 from smoke.schema import load_schema
-from smoke.suites import load_suite
 
 SUITE_TEXT = (DATA / "project" / "suites" / "backend-api.yaml").read_text()
 CONFIG_TEXT = (DATA / "project" / "smoke.yaml").read_text()

@@ -59,7 +59,7 @@ def test_did_you_mean() -> None:
 
 def test_loading_does_not_import_boto3_httpx_or_jsonschema() -> None:
     code = (
-        "import smoke.suites, smoke.config, smoke.plan, sys; "
+        "import smoke.loading.suites, smoke.loading.config, smoke.loading.plan, sys; "
         "assert 'boto3' not in sys.modules and 'httpx' not in sys.modules; "
         "assert 'jsonschema' not in sys.modules, 'jsonschema is imported when validating'"
     )

@@ -8,8 +8,8 @@ import pytest
 
 from conftest import DATA, config_error
 from smoke.errors import ConfigError
+from smoke.loading.suites import load_suite, parse_status
 from smoke.model import Authorizer, Location, StatusExpectation
-from smoke.suites import load_suite, parse_status
 
 Write = Callable[..., Path]
 EXAMPLE = DATA / "project" / "suites" / "backend-api.yaml"

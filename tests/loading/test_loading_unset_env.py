@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from conftest import config_error
-from smoke.config import load_config
-from smoke.interpolate import interpolate
-from smoke.plan import load_suites, unset_vars
-from smoke.suites import load_suite
-from smoke.yamlload import load_yaml
+from smoke.loading.config import load_config
+from smoke.loading.interpolate import interpolate
+from smoke.loading.plan import load_suites, unset_vars
+from smoke.loading.suites import load_suite
+from smoke.loading.yamlload import load_yaml
 
 Write = Callable[..., Path]
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from conftest import config_error
-from smoke.config import load_config
+from smoke.loading.config import load_config
+from smoke.loading.suites import load_suite
 from smoke.model import StatusExpectation
-from smoke.suites import load_suite
 
 Write = Callable[..., Path]
 

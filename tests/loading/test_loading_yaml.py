@@ -4,9 +4,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from conftest import config_error
-from smoke.interpolate import interpolate
-from smoke.model import Location
-from smoke.yamlload import (
+from smoke.loading.interpolate import interpolate
+from smoke.loading.yamlload import (
     MAX_BYTES,
     MarkedDict,
     MarkedList,
@@ -15,6 +14,7 @@ from smoke.yamlload import (
     node_location,
     quote_lines,
 )
+from smoke.model import Location
 
 Write = Callable[..., Path]
 

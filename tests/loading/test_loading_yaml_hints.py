@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import config_error
-from smoke.suites import load_suite
-from smoke.yamlload import load_yaml
+from smoke.loading.suites import load_suite
+from smoke.loading.yamlload import load_yaml
 
 Write = Callable[..., Path]
 

@@ -205,7 +205,7 @@ def test_a_malformed_override_is_a_config_error() -> None:
 def test_smoke_yaml_gives_parameters_layers_credentials_and_the_samconfig_env(
     tmp_path: Path,
 ) -> None:
-    from smoke.config import load_config
+    from smoke.loading.config import load_config
 
     path = tmp_path / "smoke.yaml"
     path.write_text(
@@ -230,7 +230,7 @@ def test_smoke_yaml_gives_parameters_layers_credentials_and_the_samconfig_env(
 
 
 def test_an_unknown_credentials_value_is_a_config_error_at_its_line(tmp_path: Path) -> None:
-    from smoke.config import load_config
+    from smoke.loading.config import load_config
 
     path = tmp_path / "smoke.yaml"
     path.write_text("environments:\n  local:\n    template: t.yaml\n    credentials: nope\n")

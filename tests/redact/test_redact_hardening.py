@@ -11,12 +11,12 @@ import httpx
 import pytest
 
 from smoke.cli import main
+from smoke.loading.suites import load_suite
 from smoke.model import CheckResult, Exchange, FunctionRef, Location, Outcome, Response
 from smoke.redact import Redactor
 from smoke.reporters.json_report import JsonReporter
 from smoke.reporters.junit import JUnitReporter
 from smoke.run_events import CheckFinished, RunFinished, RunStarted
-from smoke.suites import load_suite
 from smoke.verdicts import excerpt
 
 TOKEN = "P\u00e4ssword&Key!1-tok"

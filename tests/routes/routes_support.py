@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from smoke.loading.plan import Plan
 from smoke.model import Check
-from smoke.plan import Plan
 from smoke.runner import RunOptions, load_plan
 
 Write = Callable[[str, str], Path]  # the `write` fixture: (relative path, text) -> path

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from smoke.errors import ConfigError
 from smoke.events.paths import PLACEHOLDER
+from smoke.loading.yamlload import quote_lines
 from smoke.model import (
     SAFE_METHODS,
     Check,
@@ -22,7 +23,6 @@ from smoke.model import (
     RoutesSpec,
     Suite,
 )
-from smoke.yamlload import quote_lines
 
 PLACEHOLDER_VALUE = "smoke-test"  # a path parameter nobody named: harmless, and easy to grep
 INTEGER_PLACEHOLDER = "1"  # for parameters an OpenAPI document declares as integer/number

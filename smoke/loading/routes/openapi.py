@@ -16,9 +16,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from smoke.errors import ConfigError
+from smoke.loading.routes.generate import ANY, Route
+from smoke.loading.yamlload import node_location, parse_yaml_text
 from smoke.model import Location
-from smoke.routes.generate import ANY, Route
-from smoke.yamlload import node_location, parse_yaml_text
 
 OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 ANY_METHOD = "x-amazon-apigateway-any-method"
@@ -170,6 +170,6 @@ def _values(parameters: Mapping[str, Mapping[str, Any]]) -> tuple[dict[str, str]
 
 
 def _error(message: str, at: Location, hint: str = "") -> ConfigError:
-    from smoke.yamlload import quote_lines
+    from smoke.loading.yamlload import quote_lines
 
     return ConfigError(message, at, quote_lines(at.file, at.line, at.end_line), hint)

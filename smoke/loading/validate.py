@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from smoke.errors import ConfigError, SmokeError
+from smoke.loading.yamlload import quote_lines
 from smoke.model import Config, Environment, Location, Suite
-from smoke.yamlload import quote_lines
 
 
 @dataclass
@@ -57,8 +57,8 @@ def validate_project(
     local_catalog: Callable[[Config, Environment], Any],
 ) -> Validation:
     """Validate smoke.yaml (when ``config_found``) and the suites; collects every problem."""
-    from smoke.config import load_config
-    from smoke.plan import find_suites, suite_notes, unset_vars
+    from smoke.loading.config import load_config
+    from smoke.loading.plan import find_suites, suite_notes, unset_vars
 
     out = Validation()
     config: Config | None = None
@@ -103,7 +103,7 @@ def validate_project(
 def _load_each(paths: Sequence[Path], out: Validation) -> tuple[list[Suite], list[Path]]:
     """Every suite file on its own, so one broken file does not hide the others (the
     files that could not be read are returned too)."""
-    from smoke.suites import load_suite
+    from smoke.loading.suites import load_suite
 
     suites: list[Suite] = []
     failed: list[Path] = []
@@ -129,7 +129,7 @@ def _load_each(paths: Sequence[Path], out: Validation) -> tuple[list[Suite], lis
 
 def _function_key(path: Path) -> tuple[str, Location] | None:
     """A suite's top-level ``function:`` and where, read from the YAML alone."""
-    from smoke.yamlload import load_yaml_text, node_location
+    from smoke.loading.yamlload import load_yaml_text, node_location
 
     try:
         data, _ = load_yaml_text(path)
@@ -144,7 +144,7 @@ def _against_environments(
     config: Config, suites: list[Suite], out: Validation,
     local_catalog: Callable[[Config, Environment], Any],
 ) -> None:
-    from smoke.plan import build_plan
+    from smoke.loading.plan import build_plan
 
     where: dict[str, list[str]] = {s.name: [] for s in suites}
     blocked: set[str] = set()  # suites a reported problem stopped somewhere: no note, no OK
@@ -210,7 +210,7 @@ def _without_template(
     """The suites ``env`` can run: a ``routes: {from: template}`` suite whose function has
     no template there (an ``endpoint_url`` or ``name:`` function) is a note, not a pass:
     ``smoke run`` and ``smoke gate`` refuse it in that environment."""
-    from smoke.routes.expand import has_template
+    from smoke.loading.routes.expand import has_template
 
     kept = []
     for suite in suites:
@@ -235,7 +235,7 @@ def _expand(
     """The suite with its routes' checks (files only: no AWS, nothing run)."""
     if suite.routes is None:
         return [suite]
-    from smoke.routes import expand_suites
+    from smoke.loading.routes import expand_suites
 
     (after,) = expand_suites(config, env, [suite], offline=True)
     if len(after.checks) > len(suite.checks):

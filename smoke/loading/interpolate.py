@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from smoke.errors import ConfigError
+from smoke.loading.yamlload import node_location, quote_lines
 from smoke.model import Location
-from smoke.yamlload import node_location, quote_lines
 
 _REFERENCE = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from smoke.errors import ConfigError
-from smoke.interpolate import has_placeholder, interpolate
+from smoke.loading.interpolate import has_placeholder, interpolate
+from smoke.loading.yamlload import (
+    key_location,
+    load_yaml_text,
+    node_location,
+    quote_lines,
+    to_plain,
+)
 from smoke.model import (
     DEFAULT_ROUTE_METHODS,
     Authorizer,
@@ -30,13 +37,6 @@ from smoke.model import (
 )
 from smoke.redact import masked_error
 from smoke.schema import validate
-from smoke.yamlload import (
-    key_location,
-    load_yaml_text,
-    node_location,
-    quote_lines,
-    to_plain,
-)
 
 METHOD_KEYS = ("get", "post", "put", "patch", "delete", "head", "options")
 HTTP_ONLY_KEYS = (
@@ -163,7 +163,7 @@ class _SuiteBuilder:
         )
 
     def routes(self, item: Any) -> RoutesSpec:
-        """``routes:``: what to generate checks from (see ``smoke.routes``)."""
+        """``routes:``: what to generate checks from (see ``smoke.loading.routes``)."""
         loc = node_location(self.data, "routes", self.file)
         source = item["from"]
         function = item.get("function", self.data.get("function"))

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from smoke.errors import ConfigError
-from smoke.interpolate import has_placeholder, interpolate
+from smoke.loading.interpolate import has_placeholder, interpolate
+from smoke.loading.yamlload import load_yaml_text, node_location, quote_lines
 from smoke.model import Config, Environment, FunctionSpec, LayerSpec, Location, LogRule
 from smoke.redact import masked_error
 from smoke.schema import validate
-from smoke.yamlload import load_yaml_text, node_location, quote_lines
 
 CONFIG_FILE = "smoke.yaml"
 WAYS = "name | stack + resource | prefix (+ tags) | resource (with template) | handler + code"

@@ -587,7 +587,7 @@ def _deepest_line(text: str) -> int:
 
 def _syntax_error(exc: yaml.MarkedYAMLError, file: str, text: str) -> ConfigError:
     """The parser's error at its line, quoted, with a plain-language hint."""
-    from smoke.yamlhints import culprit_line, syntax_hint
+    from smoke.loading.yamlhints import culprit_line, syntax_hint
 
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark else 0

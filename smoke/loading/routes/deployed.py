@@ -17,9 +17,9 @@ from typing import Any
 from smoke.aws import client, error_code, translate
 from smoke.discovery import LAMBDA_TYPE, stack_resources
 from smoke.errors import ConfigError, DiscoveryError
+from smoke.loading.routes.generate import ANY, Found, Route
+from smoke.loading.routes.template import event_routes
 from smoke.model import Environment, FunctionRef, FunctionSpec
-from smoke.routes.generate import ANY, Found, Route
-from smoke.routes.template import event_routes
 
 REST_API = "AWS::ApiGateway::RestApi"
 HTTP_API = "AWS::ApiGatewayV2::Api"

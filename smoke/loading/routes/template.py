@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from smoke.routes.generate import ANY, Route
+from smoke.loading.routes.generate import ANY, Route
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 API_TYPES = ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api")  # with an OpenAPI Body

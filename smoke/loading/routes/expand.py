@@ -14,6 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from smoke.errors import CheckNotExecuted, ConfigError, HarnessError
+from smoke.loading.routes.generate import Found, generate_checks
+from smoke.loading.routes.openapi import Document, base_path, document_routes, parse_document
+from smoke.loading.yamlload import quote_lines
 from smoke.model import (
     Check,
     Config,
@@ -26,10 +29,7 @@ from smoke.model import (
     StatusExpectation,
     Suite,
 )
-from smoke.routes.generate import Found, generate_checks
-from smoke.routes.openapi import Document, base_path, document_routes, parse_document
 from smoke.suggest import valid_values
-from smoke.yamlload import quote_lines
 
 
 def suite_functions(suite: Suite) -> set[str]:
@@ -100,7 +100,7 @@ def _expand(
                 f"{env.name!r} is local and has none",
                 "Use `from: template` (the template's API events) or `from: openapi` here.",
             )
-        from smoke.routes.deployed import api_routes
+        from smoke.loading.routes.deployed import api_routes
 
         assert function is not None  # only a local environment defines none
         found = api_routes(env, function, lambda: discover(env, [spec.function])[spec.function])
@@ -137,7 +137,7 @@ def _template(env: Environment, function: FunctionSpec | None, spec: RoutesSpec)
     if env.template is not None and (function is None or function.handler is None):
         return _local_template(env, function, spec)
     if function is not None and has_template(env, function):
-        from smoke.routes.deployed import stack_template_routes
+        from smoke.loading.routes.deployed import stack_template_routes
 
         return stack_template_routes(env, function)
     raise _error(
@@ -153,10 +153,10 @@ def _template(env: Environment, function: FunctionSpec | None, spec: RoutesSpec)
 def _local_template(env: Environment, function: FunctionSpec | None, spec: RoutesSpec) -> Found:
     """The function's events in the environment's template, read as the local runtime
     reads it (parameters, conditions, nested stacks as ``Child/LogicalId``, cdk.out)."""
+    from smoke.loading.routes.template import event_routes
     from smoke.local import environment_templates
     from smoke.local.intrinsics import Unresolvable
     from smoke.local.template_values import all_functions, unknown_function
-    from smoke.routes.template import event_routes
 
     assert env.template is not None
     templates = environment_templates(env, Path(env.template).parent)

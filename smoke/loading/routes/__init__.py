@@ -11,6 +11,6 @@ Modules: ``generate`` (routes -> checks, the rules every source shares), ``templ
 ``deployed`` (GetTemplate, API Gateway), ``expand`` (which source, for which environment).
 """
 
-from smoke.routes.expand import expand_suites, suite_functions
+from smoke.loading.routes.expand import expand_suites, suite_functions
 
 __all__ = ["expand_suites", "suite_functions"]

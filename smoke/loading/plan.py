@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smoke.errors import ConfigError
+from smoke.loading.suites import load_suite
+from smoke.loading.yamlload import quote_lines
 from smoke.model import Check, Config, Environment, Location, Suite
 from smoke.suggest import valid_values
-from smoke.suites import load_suite
-from smoke.yamlload import quote_lines
 
 SUITES_DIR = "suites"
 SUITE_SUFFIXES = (".yaml", ".yml")
