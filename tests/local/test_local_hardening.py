@@ -139,7 +139,7 @@ def test_item_26_a_grandchild_in_its_own_session_dies_with_the_function(tmp_path
         pid = int(json.loads(answer["Payload"].read())["body"])
         os.kill(pid, 0)  # running, in a session of its own
         assert os.getsid(pid) == pid
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15  # a loaded 2-core machine may take a while to reap it
     while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.05)
     assert not _alive(pid), f"grandchild {pid} survived the function"
