@@ -39,12 +39,12 @@ from smoke.redact import masked_error
 from smoke.schema import validate
 
 METHOD_KEYS = ("get", "post", "put", "patch", "delete", "head", "options")
+BODY_KEYS = ("json", "body", "body_base64")
 HTTP_ONLY_KEYS = (
     *METHOD_KEYS,
-    *("method", "path", "query", "headers", "path_parameters", "json", "body", "body_base64"),
+    *("method", "path", "query", "headers", "path_parameters", *BODY_KEYS),
     *("authorizer", "stage", "alb_multi_value"),
 )
-BODY_KEYS = ("json", "body", "body_base64")
 
 
 def load_suite(
