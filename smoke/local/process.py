@@ -218,9 +218,13 @@ class Sandbox:
         with self._cond:
             if self._closing:
                 return
-            self._closing = True
-            self._cond.notify_all()
+            self._closing = True  # nothing new is handed out from here on
+        # The tree first, the runtime API's long poll after: released first, ``/next``
+        # answers "shutting down", the runtime exits at once, and whatever the handler
+        # started in a session of its own is re-parented away before it can be found.
         kill_process_tree(self.process)
+        with self._cond:
+            self._cond.notify_all()
         self._reader.join(1.0)  # it logs the rest of the output, up to end of file
         self.drain(final=True)
         with self._out_lock:

@@ -145,6 +145,24 @@ def test_item_26_a_grandchild_in_its_own_session_dies_with_the_function(tmp_path
     assert not _alive(pid), f"grandchild {pid} survived the function"
 
 
+def test_item_26_the_tree_is_found_before_the_sandbox_is_told_to_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The flake of the test above, made certain: when the runtime API's long poll was
+    released before the tree was collected, the runtime exited at once and the grandchild
+    was re-parented away before ``/proc`` was read. A slow collector shows it every time."""
+    from smoke.local import process
+
+    original = process.kill_process_tree
+
+    def slow(proc: subprocess.Popen[bytes]) -> None:
+        time.sleep(1.0)  # a loaded machine: the sandbox has all the time it needs to exit
+        original(proc)
+
+    monkeypatch.setattr(process, "kill_process_tree", slow)
+    test_item_26_a_grandchild_in_its_own_session_dies_with_the_function(tmp_path)
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as fh:
