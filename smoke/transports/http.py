@@ -1,13 +1,16 @@
 """The HTTP transport: a check becomes a real HTTP request to the environment's base URL.
 
-One pooled ``httpx.Client`` per run, its HTTP/1.1 pool sized to the run's
-concurrency (a smaller pool makes checks queue for a connection); redirects are *not* followed (a 307 from
-the auth layer is itself the answer a check judges); explicit timeouts. httpx
-exceptions are translated here, so the engine only sees ``CheckNotExecuted``.
+One pooled ``httpx.Client`` per run, its HTTP/1.1 pool sized to the run's concurrency
+(a smaller pool makes checks queue for a connection); redirects are *not* followed (a
+307 from the auth layer is itself the answer a check judges); no cookie jar (each check
+sends the headers it was written with, never a cookie another check was given);
+explicit timeouts. httpx exceptions are translated here, so the engine only sees
+``CheckNotExecuted``.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -32,6 +35,26 @@ def build_url(base_url: str, check: Check) -> str:
 def _where(url: str) -> str:
     parts = urlsplit(url)
     return parts.netloc or url
+
+
+class _NoCookieJar(http.cookiejar.CookieJar):
+    """A cookie jar that never stores a cookie and never adds one to a request.
+
+    httpx's Client keeps every response's Set-Cookie in its jar and sends it with every
+    later request: one check's cookie would change what the next check is answered (a
+    false verdict), and the jar's lock is shared by all worker threads. Here each check
+    sends exactly the headers it was written with (its own ``Cookie`` header included),
+    and a response's Set-Cookie stays in that response's headers, for its verdicts.
+    """
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        pass
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        pass
+
+    def add_cookie_header(self, request: Any) -> None:
+        pass
 
 
 class HttpTransport:
@@ -67,6 +90,7 @@ class HttpTransport:
             ),
             transport=transport,
             trust_env=False,
+            cookies=_NoCookieJar(),
             headers={"User-Agent": "smoke-lambda (post-deploy smoke tests)"},
         )
 
