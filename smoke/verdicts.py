@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from smoke.model import Check, Exchange, Failure, Response
@@ -80,18 +80,24 @@ def _failures(check: Check, exchange: Exchange) -> Iterator[Failure]:
     if response is not None:
         yield from _headers(check, response)
     judge_document = not (check.is_raw and exchange.function_error)
-    if judge_document and (response is not None or check.is_raw):
-        document, text = _document(check, exchange)
-        shown = body_text(response) if response is not None else text  # never raw binary
+    wants_document = expect.json_schema is not None or bool(expect.body_contains)
+    if wants_document and judge_document and (response is not None or check.is_raw):
+        # the body is decoded once, parsed as JSON once (only for a json_schema), and
+        # made presentable (``body_text``: binary or not) only for a failure's message
+        text = _text(check, exchange)
+
+        def shown() -> str:  # never raw binary
+            return body_text(response) if response is not None else text
+
         if expect.json_schema is not None:
-            yield from _json_schema(expect.json_schema, document, shown)
+            yield from _json_schema(expect.json_schema, _document(check, exchange, text), shown)
         for wanted in expect.body_contains:
             if wanted not in text:
                 yield Failure(
                     "body_contains",
                     f"body does not contain {wanted!r}",
                     expected=excerpt(wanted),
-                    actual=excerpt(shown),
+                    actual=excerpt(shown()),
                 )
     if expect.max_ms is not None and exchange.latency_ms > expect.max_ms:
         yield Failure(
@@ -164,16 +170,22 @@ def _headers(check: Check, response: Response) -> Iterator[Failure]:
             )
 
 
-def _document(check: Check, exchange: Exchange) -> tuple[Any, str]:
-    """(parsed JSON or _NO_VALUE, text) of what the check got back."""
+def _text(check: Check, exchange: Exchange) -> str:
+    """What the check got back, as text (a raw check's payload as JSON)."""
     if check.is_raw and exchange.response is None:
-        return exchange.payload, _as_text(exchange.payload)
+        return _as_text(exchange.payload)
     assert exchange.response is not None
-    text = exchange.response.text()
+    return exchange.response.text()
+
+
+def _document(check: Check, exchange: Exchange, text: str) -> Any:
+    """What the check got back as a JSON value (``text`` parsed), or _NO_VALUE."""
+    if check.is_raw and exchange.response is None:
+        return exchange.payload
     try:
-        return json.loads(text), text
+        return json.loads(text)
     except ValueError:
-        return _NO_VALUE, text
+        return _NO_VALUE
 
 
 def _as_text(payload: Any) -> str:
@@ -195,8 +207,9 @@ def _as_json(value: Any) -> str:
         return repr(value)
 
 
-def _json_schema(schema: Any, document: Any, text: str) -> Iterator[Failure]:
+def _json_schema(schema: Any, document: Any, shown: Callable[[], str]) -> Iterator[Failure]:
     if document is _NO_VALUE:
+        text = shown()
         yield Failure(
             "json_schema",
             "body is not valid JSON",

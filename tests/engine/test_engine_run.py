@@ -197,3 +197,44 @@ def test_invoke_checks_need_a_discovered_function() -> None:
     assert results[1].outcome is Outcome.ERROR
     assert "'worker' was not discovered" in (results[1].error or "")
     assert transport.sent == ["known"]
+
+
+class SlowHandler(Recorder):
+    """Takes 50 ms per event and notes which thread called it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: set[str] = set()
+
+    def handle_event(self, event: RunEvent) -> None:
+        self.threads.add(threading.current_thread().name)
+        time.sleep(0.05)
+        self.events.append(event)
+
+
+def test_a_slow_handler_does_not_hold_back_the_checks() -> None:
+    """Workers take their next check themselves: none waits for the events to be handled
+    (it used to wait for the main thread to emit the previous check's CheckFinished)."""
+    checks = [make_check(f"c{i}") for i in range(10)]
+    handler = SlowHandler()
+
+    class Counting(FakeTransport):
+        handled_when_sent: list[int] = []
+
+        def send(self, check: Check, function: FunctionRef | None) -> Exchange:
+            done = sum(isinstance(e, CheckFinished) for e in handler.events)
+            self.handled_when_sent.append(done)
+            return super().send(check, function)
+
+    transport = Counting()
+    results = run_checks(checks, transport, {}, [handler], concurrency=2, evaluate=no_failures)
+    assert [r.outcome for r in results] == [Outcome.PASSED] * 10
+    # every check went out before the handler (1 s for 20 events) got through half of them
+    assert max(transport.handled_when_sent) < 5, transport.handled_when_sent
+    # events: on the caller's thread only, each check's CheckStarted before its CheckFinished
+    assert handler.threads == {threading.current_thread().name}
+    order = [(type(e).__name__, e.check.name if isinstance(e, CheckStarted) else e.result.check.name)
+             for e in handler.events]
+    for check in checks:
+        assert order.index(("CheckStarted", check.name)) < order.index(("CheckFinished", check.name))
+    assert len(order) == 20
