@@ -1,9 +1,16 @@
-"""boto3 sessions and clients for an environment, and botocore errors -> smoke.errors.
+"""botocore sessions and clients for an environment, and botocore errors -> smoke.errors.
 
 Every AWS call in smoke goes through a client made here: botocore's own retries are
 off (``total_max_attempts=1``) because a retried Invoke may run the function twice;
-callers retry themselves, and only where that is safe. boto3/botocore are imported
-inside the functions, so importing this module stays cheap.
+callers retry themselves, and only where that is safe. botocore is imported inside the
+functions, so importing this module stays cheap.
+
+The sessions are botocore's own, not ``boto3.Session``: a boto3 session is a wrapper
+that makes the same botocore clients, and importing boto3 also imports s3transfer
+(~35-60 ms of CPU at every ``smoke run`` via invoke, for nothing smoke uses; see
+benchmarks/README.md). One session per profile and region, shared by every client of
+the process: botocore caches the service models, the endpoint rulesets and the
+credentials per session.
 """
 
 from __future__ import annotations
@@ -14,8 +21,9 @@ from typing import Any
 from smoke.errors import CredentialsError, HarnessError, SmokeError
 from smoke.model import Environment
 
-_lock = threading.Lock()  # boto3 sessions are not safe to create clients from concurrently
+_lock = threading.Lock()  # botocore sessions are not safe to create clients from concurrently
 _sessions: dict[tuple[str | None, str | None, bool], Any] = {}
+_regions: dict[tuple[int, str], frozenset[str]] = {}  # (id(session), service) -> its regions
 LOCAL_KEY = "smoke-local"
 LOCAL_REGION = "us-east-1"
 
@@ -37,26 +45,33 @@ ACCESS_DENIED_CODES = frozenset(
 
 
 def session(env: Environment) -> Any:
-    """A ``boto3.Session`` for the environment's profile and region (one per pair)."""
+    """A botocore ``Session`` for the environment's profile and region (one per pair).
+
+    Made as ``boto3.Session(profile_name=..., region_name=...)`` makes its own: the
+    profile, then the region when the environment names one (else ``AWS_REGION``,
+    ``AWS_DEFAULT_REGION`` or the profile's). The profile is read here, so an unknown
+    profile is reported when the session is opened, as before.
+    """
     key = (env.profile, env.region, env.is_local)
     with _lock:
         found = _sessions.get(key)
         if found is not None:
             return found
-        import boto3
+        import botocore.session
 
         try:
             if env.is_local:
                 # smoke's local runtime checks no signature: a machine without AWS
                 # credentials (a CI runner, a laptop) can still run local environments,
                 # and the caller's real credentials are never sent to it.
-                made = boto3.Session(
-                    aws_access_key_id=LOCAL_KEY,
-                    aws_secret_access_key=LOCAL_KEY,
-                    region_name=env.region or LOCAL_REGION,
-                )
+                made = botocore.session.Session()
+                made.set_credentials(LOCAL_KEY, LOCAL_KEY)
+                made.set_config_variable("region", env.region or LOCAL_REGION)
             else:
-                made = boto3.Session(profile_name=env.profile, region_name=env.region)
+                made = botocore.session.Session(profile=env.profile)
+                if env.region:
+                    made.set_config_variable("region", env.region)
+                made.get_scoped_config()  # an unknown profile: ProfileNotFound now
         except Exception as exc:
             raise translate(exc, f"open the AWS session of environment '{env.name}'") from exc
         _sessions[key] = made
@@ -94,7 +109,9 @@ def client(
         dummy = {"aws_access_key_id": LOCAL_KEY, "aws_secret_access_key": LOCAL_KEY}
     with _lock:
         try:
-            return made_session.client(service, endpoint_url=endpoint, config=config, **dummy)
+            return made_session.create_client(
+                service, endpoint_url=endpoint, config=config, **dummy
+            )
         except Exception as exc:
             raise translate(exc, f"create the {service} client") from exc
 
@@ -159,15 +176,13 @@ def _check_region(env: Environment, made_session: Any, service: str) -> None:
 
     if os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}") or os.environ.get("AWS_ENDPOINT_URL"):
         return
-    region = made_session.region_name
+    region = made_session.get_config_variable("region")
     if region is None:
         raise HarnessError(
             f"environment '{env.name}' has no AWS region: set 'region:' in smoke.yaml "
             "or export AWS_REGION"
         )
-    known: set[str] = set()
-    for partition in made_session.get_available_partitions():
-        known.update(made_session.get_available_regions(service, partition_name=partition))
+    known = _known_regions(made_session, service)
     if known and region not in known:
         from smoke.suggest import did_you_mean
 
@@ -176,6 +191,20 @@ def _check_region(env: Environment, made_session: Any, service: str) -> None:
             f"unknown AWS region {region!r} in environment '{env.name}'"
             + (f": did you mean {guess!r}?" if guess else " (see `aws ec2 describe-regions`)")
         )
+
+
+def _known_regions(made_session: Any, service: str) -> frozenset[str]:
+    """The regions botocore knows for ``service``, in every partition; listed once per
+    session and service (a run makes two Lambda clients, and a Logs client to scan)."""
+    key = (id(made_session), service)
+    with _lock:
+        found = _regions.get(key)
+        if found is None:
+            known: set[str] = set()
+            for partition in made_session.get_available_partitions():
+                known.update(made_session.get_available_regions(service, partition_name=partition))
+            found = _regions[key] = frozenset(known)
+        return found
 
 
 def error_code(exc: BaseException) -> str:
@@ -261,3 +290,4 @@ def forget_sessions() -> None:
     with _lock:
         _sessions.clear()
         _no_creds.clear()
+        _regions.clear()

@@ -102,3 +102,47 @@ def test_importing_smoke_modules_does_not_import_boto3() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+def test_unknown_region_is_one_line_with_a_guess() -> None:
+    env = Environment(name="e", region="eu-wset-1")
+    with pytest.raises(HarnessError) as raised:
+        aws.client(env, "lambda")
+    assert raised.value.message == (
+        "unknown AWS region 'eu-wset-1' in environment 'e': did you mean 'eu-west-1'?"
+    )
+    aws.forget_sessions()
+
+
+def test_known_region_makes_clients_for_each_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    env = Environment(name="e", region="eu-central-1")
+    lam, logs = aws.client(env, "lambda"), aws.client(env, "logs")
+    assert lam.meta.region_name == logs.meta.region_name == "eu-central-1"
+    assert logs.meta.endpoint_url == "https://logs.eu-central-1.amazonaws.com"
+    assert aws.client(env, "lambda", read_timeout_s=7).meta.config.read_timeout == 7
+    aws.forget_sessions()
+
+
+def test_no_region_anywhere_says_what_to_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    aws.forget_sessions()
+    with pytest.raises(HarnessError, match=r"has no AWS region: set 'region:' in smoke\.yaml"):
+        aws.client(Environment(name="e"), "lambda")
+    aws.forget_sessions()
+
+
+def test_clients_are_botocore_s_own_without_boto3() -> None:
+    """A Lambda and a Logs client, and an Invoke: boto3 and s3transfer are never imported
+    (a boto3 session makes the same botocore clients, and costs their import)."""
+    code = (
+        "import sys\n"
+        "from smoke import aws\n"
+        "from smoke.model import Environment\n"
+        "env = Environment(name='e', region='us-east-1', endpoint_url='http://127.0.0.1:9')\n"
+        "aws.client(env, 'lambda'); aws.client(env, 'logs')\n"
+        "print(sorted(m for m in ('boto3', 's3transfer', 'botocore') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['botocore']"
