@@ -9,7 +9,6 @@ that lists what was found, so the fix is obvious.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import Any
 
@@ -168,6 +167,8 @@ class _Finder:
         return self._all_functions
 
     def close_names(self, name: str) -> str:
+        import difflib
+
         try:
             names = [f["FunctionName"] for f in self.all_functions()]
         except HarnessError:
