@@ -1,86 +1,253 @@
 """httpx's own per-request cost, as smoke uses it, against tuned ways of using httpx.
 
 N GETs from C threads (as the engine sends them) against the loopback server
-(``_server.py``, no delay), measured as wall time and the process's CPU time per
-request, for:
+(``_server.py``, its own process, no delay). Each variant is run ``--rounds`` times,
+the variants alternating within each round (their order rotates), and every line gives
+the median over the rounds of the process's CPU time per request (all threads,
+``time.process_time``: the measure to read on a shared machine), the median wall time,
+the ratio of that CPU to the reference (``shared``) measured in the same rounds, and
+how many requests failed (a transport error on a healthy server is a false verdict in
+smoke, so it is counted, never hidden). The variants:
 
-- ``default``: one ``httpx.Client`` with httpx's default pool (100 connections; the
-  pool smoke used before was a fixed 32);
-- ``tuned``: one client, HTTP/1.1, the pool sized to the concurrency (what smoke uses);
-- ``per-thread``: one client per worker thread, each with a pool of one connection
-  (no pool lock shared between threads);
-- ``stdlib``: ``http.client`` per thread, the floor for a blocking client in Python.
+- ``smoke``: ``HttpTransport.send`` itself, a check per request (what a run pays);
+- ``shared+jar``: one ``httpx.Client``, HTTP/1.1 pool sized to the concurrency, with
+  httpx's default cookie jar (smoke before issue 14);
+- ``shared``: the same without a cookie jar (a ``CookieJar`` that never stores): the
+  reference;
+- ``thread+jar`` / ``thread``: one client per worker thread (``threading.local``),
+  a pool of one connection each, with and without the cookie jar;
+- ``defaults``: one client with httpx's default limits (100 connections, 20 kept
+  alive) and cookie jar: past 20 connections httpcore closes idle connections from
+  whichever thread manages the pool, racing the thread that was just given one
+  (``[Errno 9] Bad file descriptor``; see benchmarks/README.md);
+- ``over-stdlib`` (a *proposal*, not in smoke): httpx's client layer over a transport
+  that sends with ``http.client`` (one connection per thread);
+- ``stdlib``: ``http.client`` per thread, no httpx: the floor for a blocking client.
 
     .venv/bin/python benchmarks/bench_httpx.py [--requests 4000] [--concurrency 64]
+        [--rounds 3] [--variants shared,thread,...]
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import http.cookiejar
+import statistics
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
 from urllib.parse import urlsplit
 
+import _common  # noqa: F401  (puts the repository on sys.path)
 import httpx
 from _server import loopback_server
 
+Send = Callable[[int], int]
 
-def measure(send: Callable[[int], int], n: int, concurrency: int) -> tuple[float, float]:
-    """(wall s, CPU s) for ``n`` calls of ``send`` on ``concurrency`` threads."""
+
+class NoCookies(http.cookiejar.CookieJar):
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        pass
+
+    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
+        pass
+
+    def add_cookie_header(self, request: Any) -> None:
+        pass
+
+
+class StdlibTransport(httpx.BaseTransport):
+    """httpx over ``http.client``: one keep-alive connection per thread (the proposal)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._conns: list[http.client.HTTPConnection] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            url = request.url
+            conn = self._local.conn = http.client.HTTPConnection(url.host, url.port)
+            with self._lock:
+                self._conns.append(conn)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers.raw}
+        headers.pop("Host", None)
+        headers.pop("host", None)
+        conn.request(request.method, request.url.raw_path.decode("ascii"),
+                     body=request.read() or None, headers=headers)
+        answer = conn.getresponse()
+        return httpx.Response(answer.status, headers=answer.getheaders(), content=answer.read())
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._conns:
+                conn.close()
+
+
+def client(limit: int, jar: bool, **kwargs: Any) -> httpx.Client:
+    extra: dict[str, Any] = {} if jar else {"cookies": NoCookies()}
+    return httpx.Client(trust_env=False, follow_redirects=False, limits=httpx.Limits(
+        max_connections=limit, max_keepalive_connections=limit), **extra, **kwargs)
+
+
+@contextmanager
+def shared(url: str, c: int, jar: bool) -> Iterator[Send]:
+    one = client(c, jar)
+    try:
+        yield lambda i: one.get(f"{url}/item/{i}").status_code
+    finally:
+        one.close()
+
+
+@contextmanager
+def per_thread(url: str, c: int, jar: bool) -> Iterator[Send]:
+    local = threading.local()
+    made: list[httpx.Client] = []
+    lock = threading.Lock()
+
+    def send(i: int) -> int:
+        mine = getattr(local, "client", None)
+        if mine is None:
+            mine = local.client = client(1, jar)
+            with lock:
+                made.append(mine)
+        return int(mine.get(f"{url}/item/{i}").status_code)
+
+    try:
+        yield send
+    finally:
+        for each in made:
+            each.close()
+
+
+@contextmanager
+def defaults(url: str, c: int) -> Iterator[Send]:
+    one = httpx.Client(trust_env=False)
+    try:
+        yield lambda i: one.get(f"{url}/item/{i}").status_code
+    finally:
+        one.close()
+
+
+@contextmanager
+def over_stdlib(url: str, c: int) -> Iterator[Send]:
+    one = httpx.Client(trust_env=False, cookies=NoCookies(), transport=StdlibTransport())
+    try:
+        yield lambda i: one.get(f"{url}/item/{i}").status_code
+    finally:
+        one.close()
+
+
+@contextmanager
+def stdlib(url: str, c: int) -> Iterator[Send]:
+    parts = urlsplit(url)
+    local = threading.local()
+    made: list[http.client.HTTPConnection] = []
+
+    def send(i: int) -> int:
+        conn = getattr(local, "conn", None)
+        if conn is None:
+            conn = local.conn = http.client.HTTPConnection(parts.hostname, parts.port)
+            made.append(conn)
+        conn.request("GET", f"/item/{i}")
+        answer = conn.getresponse()
+        answer.read()
+        return answer.status
+
+    try:
+        yield send
+    finally:
+        for conn in made:
+            conn.close()
+
+
+@contextmanager
+def smoke(url: str, c: int) -> Iterator[Send]:
+    from smoke.model import Check, Expect, Request
+    from smoke.transports.http import HttpTransport
+
+    transport = HttpTransport(url, max_connections=c)
+    checks = [Check(suite="bench", name=f"item {i}", function="api", event="apigw-rest",
+                    request=Request(path=f"/item/{i}", headers={"Accept": "application/json"},
+                                    query={"q": ("1",)}), expect=Expect())
+              for i in range(64)]
+
+    def send(i: int) -> int:
+        exchange = transport.send(checks[i % 64], None)
+        assert exchange.response is not None
+        return exchange.response.status
+
+    try:
+        yield send
+    finally:
+        transport.close()
+
+
+VARIANTS: dict[str, Callable[[str, int], Any]] = {
+    "smoke": smoke,
+    "shared+jar": lambda url, c: shared(url, c, jar=True),
+    "shared": lambda url, c: shared(url, c, jar=False),
+    "thread+jar": lambda url, c: per_thread(url, c, jar=True),
+    "thread": lambda url, c: per_thread(url, c, jar=False),
+    "defaults": defaults,
+    "over-stdlib": over_stdlib,
+    "stdlib": stdlib,
+}
+REFERENCE = "shared"
+
+
+def measure(send: Send, n: int, concurrency: int) -> tuple[float, float, int]:
+    """(wall s, CPU s, failed requests) for ``n`` calls of ``send`` on ``concurrency`` threads."""
+
+    def safe(i: int) -> int:
+        try:
+            return send(i)
+        except Exception:
+            return -1
+
     with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(send, range(concurrency)))  # warm: connections open
+        list(pool.map(safe, range(concurrency)))  # warm: connections open
         wall0, cpu0 = time.perf_counter(), time.process_time()
-        statuses = list(pool.map(send, range(n)))
+        statuses = list(pool.map(safe, range(n)))
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    assert all(s == 200 for s in statuses), set(statuses)
-    return wall, cpu
+    return wall, cpu, sum(s != 200 for s in statuses)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help=f"comma-separated, of: {', '.join(VARIANTS)}")
     args = parser.parse_args()
     n, c = args.requests, args.concurrency
-    rows: list[tuple[str, float, float]] = []
+    names = [v for v in args.variants.split(",") if v]
+    unknown = set(names) - set(VARIANTS)
+    if unknown:
+        parser.error(f"unknown variant(s): {', '.join(sorted(unknown))}")
+    results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in names}
     with loopback_server(0) as url:
-        default = httpx.Client(trust_env=False)
-        rows.append(("default (one client, pool 100)",
-                     *measure(lambda i: default.get(f"{url}/item/{i}").status_code, n, c)))
-        default.close()
-        tuned = httpx.Client(trust_env=False, limits=httpx.Limits(
-            max_connections=c, max_keepalive_connections=c))
-        rows.append((f"tuned (one client, pool {c})",
-                     *measure(lambda i: tuned.get(f"{url}/item/{i}").status_code, n, c)))
-        tuned.close()
-        local = threading.local()
-
-        def per_thread(i: int) -> int:
-            client = getattr(local, "client", None)
-            if client is None:
-                client = local.client = httpx.Client(trust_env=False, limits=httpx.Limits(
-                    max_connections=1, max_keepalive_connections=1))
-            return int(client.get(f"{url}/item/{i}").status_code)
-
-        rows.append(("per-thread clients (pool 1 each)", *measure(per_thread, n, c)))
-        parts = urlsplit(url)
-
-        def stdlib(i: int) -> int:
-            conn = getattr(local, "conn", None)
-            if conn is None:
-                conn = local.conn = http.client.HTTPConnection(parts.hostname, parts.port)
-            conn.request("GET", f"/item/{i}")
-            answer = conn.getresponse()
-            answer.read()
-            return answer.status
-
-        rows.append(("stdlib http.client per thread", *measure(stdlib, n, c)))
-    print(f"{n} GETs from {c} threads, loopback server without delay")
-    for label, wall, cpu in rows:
-        print(f"  {label:<34} wall {wall:6.2f} s   CPU {cpu * 1e6 / n:6.0f} us/request")
+        for r in range(args.rounds):
+            order = names[r % len(names):] + names[:r % len(names)]  # rotate: no variant always first
+            for name in order:
+                with VARIANTS[name](url, c) as send:
+                    results[name].append(measure(send, n, c))
+    print(f"{n} GETs from {c} threads, loopback server without delay, "
+          f"median of {args.rounds} alternating rounds")
+    ref = statistics.median(cpu for _, cpu, _ in results[REFERENCE]) if REFERENCE in results else None
+    for name in names:
+        wall = statistics.median(w for w, _, _ in results[name])
+        cpu = statistics.median(cpu for _, cpu, _ in results[name])
+        failed = sum(f for _, _, f in results[name])
+        ratio = f"{cpu / ref:5.2f}x {REFERENCE}" if ref else ""
+        print(f"  {name:<12} CPU {cpu * 1e6 / n:6.0f} us/request  wall {wall:6.2f} s  {ratio}"
+              f"  failed {failed}/{n * args.rounds}")
 
 
 if __name__ == "__main__":

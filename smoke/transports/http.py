@@ -1,16 +1,20 @@
 """The HTTP transport: a check becomes a real HTTP request to the environment's base URL.
 
-One pooled ``httpx.Client`` per run, its HTTP/1.1 pool sized to the run's concurrency
-(a smaller pool makes checks queue for a connection); redirects are *not* followed (a
-307 from the auth layer is itself the answer a check judges); no cookie jar (each check
-sends the headers it was written with, never a cookie another check was given);
-explicit timeouts. httpx exceptions are translated here, so the engine only sees
-``CheckNotExecuted``.
+One ``httpx.Client`` per worker thread, each with a pool of one HTTP/1.1 keep-alive
+connection: the engine's threads share no pool lock (one shared pool serialised 64
+threads on it, and its housekeeping could close a connection another thread had just
+been given: a ``Bad file descriptor`` on a healthy app; see benchmarks/README.md). The
+clients share one TLS context, built once (none with a CA bundle for an ``http://``
+base URL). Redirects are *not* followed (a 307 from the auth layer is itself the answer
+a check judges); no cookie jar (each check sends the headers it was written with, never
+a cookie another check was given); explicit timeouts. httpx exceptions are translated
+here, so the engine only sees ``CheckNotExecuted``.
 """
 
 from __future__ import annotations
 
 import http.cookiejar
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
@@ -74,97 +78,169 @@ class HttpTransport:
         self.base_url = base_url
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s
+        self._client_default = httpx.USE_CLIENT_DEFAULT
         verify: Any = True
-        if transport is None and urlsplit(base_url).scheme.lower() == "http":
-            # every request goes to base_url (redirects are not followed): no TLS, so no
-            # CA bundle to load. A context without CAs would refuse any https peer.
-            import ssl
+        if transport is None:
+            if urlsplit(base_url).scheme.lower() == "http":
+                # every request goes to base_url (redirects are not followed): no TLS, so no
+                # CA bundle to load. A context without CAs would refuse any https peer.
+                import ssl
 
-            verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        self._client = httpx.Client(
+                verify = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            else:  # loading the CA bundle costs tens of ms: once, for every client
+                verify = httpx.create_ssl_context(verify=True, trust_env=False)
+        self._settings: dict[str, Any] = dict(
             verify=verify,
             follow_redirects=False,
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
-            limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
-            ),
             transport=transport,
             trust_env=False,
-            cookies=_NoCookieJar(),
             headers={"User-Agent": "smoke-lambda (post-deploy smoke tests)"},
         )
+        # ``max_connections`` is the run's concurrency: the engine runs that many worker
+        # threads, one connection each, so it bounds the connections without a shared pool.
+        self.max_connections = max_connections
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._clients: dict[threading.Thread, httpx.Client] = {}
+        self._closed = False
+        # a transport given by the caller (a MockTransport in tests) is one object: all
+        # threads share one client over it, which only close() closes
+        self._shared = self._make_client() if transport is not None else None
 
-    def send(self, check: Check, function: FunctionRef | None = None) -> Exchange:
+    def _client(self) -> httpx.Client:
+        """This thread's client, made on its first check."""
+        if self._closed:
+            raise _over()
+        client: httpx.Client | None = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._new_client()
+        return client
+
+    def _make_client(self) -> httpx.Client:
         import httpx
 
+        return httpx.Client(
+            **self._settings,
+            cookies=_NoCookieJar(),
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+        )
+
+    def _new_client(self) -> httpx.Client:
+        if self._shared is not None:
+            return self._shared
+        client = self._make_client()
+        with self._lock:
+            closed = self._closed
+            if not closed:  # a finished thread's client (an earlier round's pool) is closed
+                gone = [t for t in self._clients if not t.is_alive()]
+                stale = [self._clients.pop(t) for t in gone]
+                self._clients[threading.current_thread()] = client
+        if closed:  # a worker still running when the run ended: nothing left open
+            client.close()
+            raise _over()
+        for old in stale:
+            old.close()
+        return client
+
+    def send(self, check: Check, function: FunctionRef | None = None) -> Exchange:
         if check.is_raw:
             raise CheckNotExecuted(
                 f"{check.id}: a raw invocation cannot go over HTTP; use an environment with via: invoke"
             )
+        client = self._client()
         request = check.request
+        method = request.method.upper()
         url = build_url(self.base_url, check)
-        params: list[tuple[str, str | int | float | bool | None]] = [
-            (k, v) for k, values in request.query.items() for v in values
-        ]
+        query = request.query
+        params: list[tuple[str, str | int | float | bool | None]] | None = (
+            [(k, v) for k, values in query.items() for v in values] if query else None
+        )
         headers = dict(request.headers)
-        timeout: Any = httpx.USE_CLIENT_DEFAULT
+        timeout: Any = self._client_default
         if check.timeout_s:
-            timeout = httpx.Timeout(check.timeout_s, connect=self.connect_timeout_s)
-        summary: dict[str, Any] = {
-            "method": request.method.upper(),
-            "path": request.path,
-            "url": url,
-            "query": {k: list(v) for k, v in request.query.items()},
-            "headers": headers,
-        }
+            timeout = _timeout(check.timeout_s, self.connect_timeout_s)
         started_at = time.time()
         t0 = time.perf_counter()
         try:
-            answer = self._client.request(
-                request.method.upper(),
-                url,
-                params=params or None,
-                headers=headers,
-                content=request.body,
-                timeout=timeout,
+            answer = client.request(
+                method, url, params=params, headers=headers, content=request.body, timeout=timeout
             )
             body = answer.content
-        except httpx.ConnectTimeout as exc:
-            raise CheckNotExecuted(
-                f"could not connect to {_where(url)} within {self.connect_timeout_s:g}s", retryable=True
-            ) from exc
-        except httpx.TimeoutException as exc:
-            limit = check.timeout_s or self.timeout_s
-            raise CheckNotExecuted(f"no answer from {url} within {limit:g}s") from exc
-        except httpx.ConnectError as exc:
-            raise CheckNotExecuted(
-                f"cannot reach {_where(url)}: {_reason(exc)}", retryable=True, fatal=True
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise CheckNotExecuted(f"HTTP request to {url} failed: {_reason(exc)}") from exc
+        except Exception as exc:
+            problem = self._not_executed(exc, check, url)
+            if problem is None:
+                raise
+            raise problem from exc
         latency_ms = (time.perf_counter() - t0) * 1000.0
-        multi: dict[str, tuple[str, ...]] = {}
-        for name, value in answer.headers.multi_items():
-            multi.setdefault(name.lower(), ())
-            multi[name.lower()] = (*multi[name.lower()], value)
+        multi: dict[str, list[str]] = {}
+        for name, value in answer.headers.multi_items():  # names come lower-cased
+            values = multi.get(name)
+            if values is None:
+                multi[name] = [value]
+            else:
+                values.append(value)
         response = Response(
             status=answer.status_code,
-            headers={k: ", ".join(v) for k, v in multi.items()},
+            headers={k: v[0] if len(v) == 1 else ", ".join(v) for k, v in multi.items()},
             body=body,
-            multi_headers=multi,
+            multi_headers={k: tuple(v) for k, v in multi.items()},
         )
         return Exchange(
             check_id=check.id,
             transport=self.name,
             target=str(answer.request.url),
-            request_summary=summary,
+            request_summary={
+                "method": method,
+                "path": request.path,
+                "url": url,
+                "query": {k: list(v) for k, v in query.items()},
+                "headers": headers,
+            },
             started_at=started_at,
             latency_ms=latency_ms,
             response=response,
         )
 
+    def _not_executed(self, exc: Exception, check: Check, url: str) -> CheckNotExecuted | None:
+        """httpx's exception as the one the engine knows; None for anything else."""
+        import httpx
+
+        if isinstance(exc, httpx.ConnectTimeout):
+            return CheckNotExecuted(
+                f"could not connect to {_where(url)} within {self.connect_timeout_s:g}s", retryable=True
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            limit = check.timeout_s or self.timeout_s
+            return CheckNotExecuted(f"no answer from {url} within {limit:g}s")
+        if isinstance(exc, httpx.ConnectError):
+            return CheckNotExecuted(
+                f"cannot reach {_where(url)}: {_reason(exc)}", retryable=True, fatal=True
+            )
+        if isinstance(exc, httpx.HTTPError):
+            return CheckNotExecuted(f"HTTP request to {url} failed: {_reason(exc)}")
+        return None
+
     def close(self) -> None:
-        self._client.close()
+        """Close every client (each worker thread's); a worker that asks for one later
+        is told the run is over instead of opening a connection nobody closes."""
+        with self._lock:
+            self._closed = True
+            clients, self._clients = list(self._clients.values()), {}
+        if self._shared is not None:
+            clients.append(self._shared)
+        for client in clients:
+            client.close()
+
+
+def _over() -> CheckNotExecuted:
+    return CheckNotExecuted("not sent: the run is over (the HTTP transport is closed)")
+
+
+def _timeout(total_s: float, connect_s: float) -> Any:
+    import httpx
+
+    return httpx.Timeout(total_s, connect=connect_s)
 
 
 def _reason(exc: Exception) -> str:

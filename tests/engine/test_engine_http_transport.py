@@ -2,12 +2,17 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
 
 from smoke.errors import CheckNotExecuted
-from smoke.model import Check, Expect, Request
+from smoke.model import Check, Exchange, Expect, Request
 from smoke.transports.http import HttpTransport, build_url
 
 
@@ -99,3 +104,112 @@ def test_raw_checks_cannot_go_over_http() -> None:
 def test_build_url_joins_base_and_path() -> None:
     check = check_for(Request(path="/u/{name}", path_parameters={"name": "ä"}))
     assert build_url("https://x.example/stage/", check) == "https://x.example/stage/u/%C3%A4"
+
+
+def test_each_worker_thread_sends_on_its_own_client_and_close_closes_them_all(
+    http_server: str,
+) -> None:
+    transport = HttpTransport(http_server)
+    checks = [check_for(Request(path="/slow", query={"ms": ("50",)})) for _ in range(24)]
+    with ThreadPoolExecutor(6) as pool:
+        statuses = [e.response.status for e in pool.map(transport.send, checks)
+                    if e.response is not None]
+    clients = list(transport._clients.values())
+    assert statuses == [200] * 24
+    assert 1 < len(clients) <= 6  # one per worker thread that sent, never one per check
+    transport.close()
+    assert all(client.is_closed for client in clients)
+    assert transport._clients == {}
+
+
+def test_a_worker_mid_request_at_close_leaves_no_client_open(http_server: str) -> None:
+    transport = HttpTransport(http_server)
+    outcome: list[object] = []
+
+    def worker() -> None:
+        for _ in range(2):  # mid-request at close, then one more check after it
+            try:
+                outcome.append(transport.send(check_for(Request(path="/slow", query={"ms": ("600",)}))))
+            except Exception as exc:
+                outcome.append(exc)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    deadline = time.monotonic() + 5
+    while not transport._clients and time.monotonic() < deadline:
+        time.sleep(0.01)
+    clients = list(transport._clients.values())
+    assert len(clients) == 1
+    transport.close()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert clients[0].is_closed
+    assert transport._clients == {}  # the check after close opened nothing
+    assert isinstance(outcome[-1], CheckNotExecuted)
+    assert "the run is over" in str(outcome[-1])
+    # the request in flight either finished or ended as a check not executed: never a crash
+    assert isinstance(outcome[0], (CheckNotExecuted, Exchange))
+
+
+def _count_ca_loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    loads: list[object] = []
+    real = ssl.SSLContext.load_verify_locations
+
+    def counting(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        loads.append(args or kwargs)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", counting)
+    return loads
+
+
+def test_the_ca_bundle_is_loaded_once_for_https_whatever_the_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loads = _count_ca_loads(monkeypatch)
+    transport = HttpTransport(f"https://127.0.0.1:{free_port()}")  # nothing listens: refused
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            errors = list(pool.map(_error_of, [transport] * 8))
+        assert len(transport._clients) > 1
+    finally:
+        transport.close()
+    assert all("connection refused" in e for e in errors)
+    assert len(loads) == 1
+
+
+def test_no_ca_bundle_is_loaded_for_http(monkeypatch: pytest.MonkeyPatch) -> None:
+    loads = _count_ca_loads(monkeypatch)
+    transport = HttpTransport(f"http://127.0.0.1:{free_port()}")
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            errors = list(pool.map(_error_of, [transport] * 8))
+    finally:
+        transport.close()
+    assert all("connection refused" in e for e in errors)
+    assert loads == []
+
+
+def _error_of(transport: HttpTransport) -> str:
+    time.sleep(0.02)  # let the pool's threads all start
+    try:
+        transport.send(check_for(Request(path="/health")), None)
+    except CheckNotExecuted as exc:
+        return str(exc)
+    return "sent"
+
+
+def test_a_finished_threads_client_is_closed_when_a_new_thread_starts(http_server: str) -> None:
+    transport = HttpTransport(http_server)
+    try:
+        first = threading.Thread(target=transport.send, args=(check_for(Request(path="/health")),))
+        first.start()
+        first.join()
+        (old,) = transport._clients.values()
+        second = threading.Thread(target=transport.send, args=(check_for(Request(path="/health")),))
+        second.start()
+        second.join()
+        assert old.is_closed  # an earlier round's idle connection is not kept open
+        assert list(transport._clients) == [second]
+    finally:
+        transport.close()
