@@ -64,7 +64,7 @@ def load_suite(
         validate(data, "suite", file, text, secrets)
         if secrets:
             _mask_names(data, secrets)
-        builder = _SuiteBuilder(file, text, data)
+        builder = _SuiteBuilder(file, text, data, remember=not secrets)
         if "checks" not in data and "routes" not in data:
             raise builder.error(
                 f"suite {data['suite']!r} has neither `checks:` nor `routes:`",
@@ -113,8 +113,9 @@ def parse_status(value: Any) -> StatusExpectation:
 
 
 class _SuiteBuilder:
-    def __init__(self, file: str, text: str, data: Any) -> None:
+    def __init__(self, file: str, text: str, data: Any, *, remember: bool = True) -> None:
         self.file, self.text, self.data = file, text, data
+        self.remember = remember  # no secret in the suite: schemas found valid are remembered
         self.names: dict[str, Location] = {}
 
     def error(self, message: str, loc: Location, hint: str = "") -> ConfigError:
@@ -350,7 +351,7 @@ class _SuiteBuilder:
     def check_json_schema(self, data: Any, schema: Any) -> None:
         from smoke.schema.expect import metaschema_error
 
-        exc = metaschema_error(to_plain(schema))
+        exc = metaschema_error(to_plain(schema), remember=self.remember)
         if exc is not None:
             where = ".".join(str(p) for p in exc.absolute_path) or "the top"
             raise self.error(

@@ -23,18 +23,29 @@ def schema_key(schema: Any) -> str:
     return json.dumps(schema, sort_keys=True, separators=(",", ":"), default=repr)
 
 
-def metaschema_error(schema: Any) -> Any:
-    """The ``SchemaError`` of ``schema`` against draft 2020-12's metaschema, or None."""
+def metaschema_error(schema: Any, *, remember: bool = True) -> Any:
+    """The ``SchemaError`` of ``schema`` against draft 2020-12's metaschema, or None.
+
+    A schema found valid is remembered between runs (``smoke.schema.known_valid``),
+    unless ``remember`` is false (it holds a value read from the environment)."""
     key = schema_key(schema)
     with _lock:
         if key in _metaschema_errors:
             return _metaschema_errors[key]
+    from smoke.schema import known_valid
+
+    known = known_valid.document_key("metaschema", schema) if remember else None
+    if known_valid.is_known_valid(known):
+        with _lock:
+            _metaschema_errors[key] = None
+        return None
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
     try:
         Draft202012Validator.check_schema(schema)
         error = None
+        known_valid.remember_valid(known)
     except SchemaError as exc:
         error = exc
     with _lock:

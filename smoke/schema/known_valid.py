@@ -1,0 +1,143 @@
+"""Documents jsonschema already found valid, remembered between runs (issue 14).
+
+jsonschema is the one validator of suites, smoke.yaml and the users' ``json_schema``s,
+and importing it costs ~100 ms at every start. Most runs load documents that an
+earlier run already validated. When jsonschema finds a document valid, its key is
+written to ``<cache>/validated/KEY``; the next load of the same document finds the key
+and needs neither jsonschema nor its import. The key is a SHA-256 over:
+
+- the exact data validated (canonical JSON: after ``${VAR}`` interpolation, so an
+  unset variable's placeholder counts), and what it was validated against: the shipped
+  schema file's bytes, the bytes of the code that judges it (``smoke/schema/__init__.py``,
+  ``expect.py``), smoke's version, and the installed jsonschema, jsonschema-specifications,
+  referencing and rpds-py (their ``.dist-info`` names: the metaschemas and the keywords'
+  implementations). Change any of them and the key changes.
+
+What is never remembered: an error (a miss always runs jsonschema, and its errors are
+reported as before); a document holding a value read from the environment (a secret:
+no hash of one is ever written to disk, where a CI cache could carry it away).
+A cache that cannot be read, written or parsed is ignored silently (the document is
+validated by jsonschema). Writers never leave a half-written entry: each writes a
+temporary file and renames it into place (atomic on POSIX; concurrent writers of one key
+write the same bytes). ``SMOKE_VALIDATION_CACHE=0`` turns it off; ``SMOKE_CACHE_DIR``,
+else ``$XDG_CACHE_HOME/smoke``, else ``~/.cache/smoke`` is the cache directory, as for
+the local runtime's builds (``smoke.local.packages.cache_root``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+ENV_SWITCH = "SMOKE_VALIDATION_CACHE"
+_OFF = ("0", "off", "false", "no")
+_DIRECTORY = "validated"
+_VALIDATOR_DISTRIBUTIONS = ("jsonschema", "jsonschema_specifications", "referencing", "rpds_py")
+
+
+def enabled() -> bool:
+    return os.environ.get(ENV_SWITCH, "").strip().lower() not in _OFF
+
+
+def cache_dir() -> Path:
+    """Where verdicts are kept (the same rule as the local runtime's build cache)."""
+    explicit = os.environ.get("SMOKE_CACHE_DIR")
+    if explicit:
+        return Path(explicit) / _DIRECTORY
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "smoke" / _DIRECTORY
+
+
+def document_key(kind: str, data: Any) -> str | None:
+    """The key of ``data`` validated as ``kind`` ("suite", "config", "metaschema"), or
+    None when it cannot be remembered (the cache is off, the data is not plain JSON, or
+    jsonschema's installation cannot be identified)."""
+    if not enabled():
+        return None
+    against = _fingerprint(kind)
+    if against is None:
+        return None
+    try:
+        body = json.dumps(data, separators=(",", ":"), check_circular=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    digest = hashlib.sha256(against)
+    digest.update(body.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def is_known_valid(key: str | None) -> bool:
+    """Whether jsonschema found the document of ``key`` valid before (False on any doubt)."""
+    if key is None:
+        return False
+    try:
+        with open(cache_dir() / key, "rb") as entry:
+            return entry.read(200) == _entry(key)
+    except (OSError, ValueError):
+        return False
+
+
+def remember_valid(key: str | None) -> None:
+    """Record that jsonschema found the document of ``key`` valid (silently, or not at all)."""
+    if key is None:
+        return
+    directory = cache_dir()
+    temporary = directory / f".{key}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with open(temporary, "xb") as out:
+            out.write(_entry(key))
+        os.replace(temporary, directory / key)
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def _entry(key: str) -> bytes:
+    return f"valid {key}\n".encode("ascii")
+
+
+@functools.cache
+def _fingerprint(kind: str) -> bytes | None:
+    """What a verdict of ``kind`` depends on besides the document (see the module's doc)."""
+    from importlib import resources
+
+    from smoke import __version__
+
+    here = Path(__file__).parent
+    try:
+        parts = [kind.encode(), __version__.encode(), _installed_validator()]
+        if kind == "metaschema":
+            parts.append((here / "expect.py").read_bytes())
+        else:
+            parts.append((here / "__init__.py").read_bytes())
+            parts.append(resources.files("smoke.schema").joinpath(f"{kind}.schema.json")
+                         .read_bytes())
+    except (OSError, ValueError):
+        return None
+    return hashlib.sha256(b"\0".join(parts)).digest()
+
+
+def _installed_validator() -> bytes:
+    """The installed jsonschema and the packages whose code decides its verdicts, by
+    their ``.dist-info`` names (``jsonschema-4.26.0.dist-info``): no import needed."""
+    from importlib.util import find_spec
+
+    spec = find_spec("jsonschema")
+    if spec is None or spec.origin is None:
+        raise ValueError("jsonschema is not installed")
+    site = Path(spec.origin).parent.parent
+    names = sorted(
+        name for name in os.listdir(site)
+        if name.endswith(".dist-info") and name.split("-", 1)[0] in _VALIDATOR_DISTRIBUTIONS
+    )
+    if not any(name.startswith("jsonschema-") for name in names):
+        raise ValueError("jsonschema's version cannot be found")
+    found = os.stat(spec.origin)
+    names.append(f"{spec.origin}:{found.st_size}:{found.st_mtime_ns}")
+    return json.dumps(names).encode()
