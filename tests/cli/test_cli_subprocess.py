@@ -100,3 +100,11 @@ def test_help_and_validate_do_not_import_boto3(project: ProjectFactory, tmp_path
     assert _imported_after(["--help"], tmp_path) == set()
     heavy = _imported_after(["validate", "--config", str(config)], tmp_path)
     assert "boto3" not in heavy and "botocore" not in heavy
+
+
+def test_a_run_over_http_imports_no_aws_library(project: ProjectFactory, tmp_path: Path) -> None:
+    """via: http without a log scan calls no AWS API: botocore's import (~150 ms) is not paid."""
+    config = project({"api": HEALTHY_SUITE})
+    heavy = _imported_after(["run", "prod", "--config", str(config)], tmp_path)
+    assert "httpx" in heavy
+    assert not heavy & {"boto3", "botocore"}
