@@ -5,9 +5,12 @@ N GETs from C threads (as the engine sends them) against the loopback server
 the variants alternating within each round (their order rotates), and every line gives
 the median over the rounds of the process's CPU time per request (all threads,
 ``time.process_time``: the measure to read on a shared machine), the median wall time,
-the ratio of that CPU to the reference (``shared``) measured in the same rounds, and
-how many requests failed (a transport error on a healthy server is a false verdict in
-smoke, so it is counted, never hidden). The variants:
+the ratio of that CPU to the reference (``shared``) measured in the same rounds, how
+many requests failed (a transport error on a healthy server is a false verdict in
+smoke, so it is counted, never hidden), and how many times httpcore closed a connection
+while a request was using it (``HTTP11Connection.close`` on an ``ACTIVE`` connection,
+counted by wrapping that method: the race behind ``[Errno 9] Bad file descriptor``).
+The variants:
 
 - ``smoke``: ``HttpTransport.send`` itself, a check per request (what a run pays);
 - ``shared+jar``: one ``httpx.Client``, HTTP/1.1 pool sized to the concurrency, with
@@ -17,9 +20,9 @@ smoke, so it is counted, never hidden). The variants:
 - ``thread+jar`` / ``thread``: one client per worker thread (``threading.local``),
   a pool of one connection each, with and without the cookie jar;
 - ``defaults``: one client with httpx's default limits (100 connections, 20 kept
-  alive) and cookie jar: past 20 connections httpcore closes idle connections from
-  whichever thread manages the pool, racing the thread that was just given one
-  (``[Errno 9] Bad file descriptor``; see benchmarks/README.md);
+  alive) and cookie jar: past 20 connections httpcore closes "surplus" idle
+  connections from whichever thread manages the pool, racing the thread that was just
+  given one (see benchmarks/README.md);
 - ``over-stdlib`` (a *proposal*, not in smoke): httpx's client layer over a transport
   that sends with ``http.client`` (one connection per thread);
 - ``stdlib``: ``http.client`` per thread, no httpx: the floor for a blocking client.
@@ -45,6 +48,19 @@ from urllib.parse import urlsplit
 import _common  # noqa: F401  (puts the repository on sys.path)
 import httpx
 from _server import loopback_server
+from httpcore._sync.http11 import HTTP11Connection, HTTPConnectionState
+
+CLOSED_IN_USE = [0]
+_close = HTTP11Connection.close
+
+
+def _counting_close(self: HTTP11Connection) -> None:
+    if self._state == HTTPConnectionState.ACTIVE:  # another thread is sending or reading on it
+        CLOSED_IN_USE[0] += 1
+    _close(self)
+
+
+HTTP11Connection.close = _counting_close  # type: ignore[method-assign]
 
 Send = Callable[[int], int]
 
@@ -201,8 +217,9 @@ VARIANTS: dict[str, Callable[[str, int], Any]] = {
 REFERENCE = "shared"
 
 
-def measure(send: Send, n: int, concurrency: int) -> tuple[float, float, int]:
-    """(wall s, CPU s, failed requests) for ``n`` calls of ``send`` on ``concurrency`` threads."""
+def measure(send: Send, n: int, concurrency: int) -> tuple[float, float, int, int]:
+    """(wall s, CPU s, failed requests, connections closed in use) for ``n`` calls of
+    ``send`` on ``concurrency`` threads."""
 
     def safe(i: int) -> int:
         try:
@@ -212,10 +229,12 @@ def measure(send: Send, n: int, concurrency: int) -> tuple[float, float, int]:
 
     with ThreadPoolExecutor(concurrency) as pool:
         list(pool.map(safe, range(concurrency)))  # warm: connections open
+        CLOSED_IN_USE[0] = 0
         wall0, cpu0 = time.perf_counter(), time.process_time()
         statuses = list(pool.map(safe, range(n)))
         wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return wall, cpu, sum(s != 200 for s in statuses)
+        closed_in_use = CLOSED_IN_USE[0]
+    return wall, cpu, sum(s != 200 for s in statuses), closed_in_use
 
 
 def main() -> None:
@@ -231,7 +250,7 @@ def main() -> None:
     unknown = set(names) - set(VARIANTS)
     if unknown:
         parser.error(f"unknown variant(s): {', '.join(sorted(unknown))}")
-    results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in names}
+    results: dict[str, list[tuple[float, float, int, int]]] = {name: [] for name in names}
     with loopback_server(0) as url:
         for r in range(args.rounds):
             order = names[r % len(names):] + names[:r % len(names)]  # rotate: no variant always first
@@ -240,14 +259,15 @@ def main() -> None:
                     results[name].append(measure(send, n, c))
     print(f"{n} GETs from {c} threads, loopback server without delay, "
           f"median of {args.rounds} alternating rounds")
-    ref = statistics.median(cpu for _, cpu, _ in results[REFERENCE]) if REFERENCE in results else None
+    ref = statistics.median(r[1] for r in results[REFERENCE]) if REFERENCE in results else None
     for name in names:
-        wall = statistics.median(w for w, _, _ in results[name])
-        cpu = statistics.median(cpu for _, cpu, _ in results[name])
-        failed = sum(f for _, _, f in results[name])
+        wall = statistics.median(r[0] for r in results[name])
+        cpu = statistics.median(r[1] for r in results[name])
+        failed = sum(r[2] for r in results[name])
+        in_use = sum(r[3] for r in results[name])
         ratio = f"{cpu / ref:5.2f}x {REFERENCE}" if ref else ""
         print(f"  {name:<12} CPU {cpu * 1e6 / n:6.0f} us/request  wall {wall:6.2f} s  {ratio}"
-              f"  failed {failed}/{n * args.rounds}")
+              f"  failed {failed}/{n * args.rounds}  closed in use {in_use}")
 
 
 if __name__ == "__main__":
