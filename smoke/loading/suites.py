@@ -21,6 +21,7 @@ from smoke.loading.yamlload import (
     key_location,
     load_yaml_text,
     node_location,
+    paused_gc,
     quote_lines,
     to_plain,
 )
@@ -55,8 +56,12 @@ def load_suite(
     With ``require_env=False`` an unset ``${VAR}`` reads as ``<unset:VAR>`` and is
     listed in ``Suite.unset_vars`` instead of being a ConfigError.
     """
-    file = str(path)
-    data, text = load_yaml_text(path)
+    with paused_gc():  # see paused_gc: the checks are built with the document alive
+        return _load_suite(str(path), env, require_env)
+
+
+def _load_suite(file: str, env: Mapping[str, str] | None, require_env: bool) -> Suite:
+    data, text = load_yaml_text(file)
     unset: list[str] = []
     env = os.environ if env is None else env
     secrets = interpolate(data, env, file, text, require_env=require_env, unset=unset)

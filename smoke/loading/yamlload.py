@@ -12,9 +12,11 @@ quoted lines.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +96,14 @@ def _end_line(node: Any) -> int:
     return max(end, node.start_mark.line + 1)
 
 
+def _scalar_end(node: yaml.Node) -> int:
+    """``_end_line`` of a scalar node, in fewer steps."""
+    mark = node.end_mark
+    end: int = mark.line if mark.column == 0 else mark.line + 1
+    start: int = node.start_mark.line + 1
+    return end if end > start else start
+
+
 def _span(node: yaml.Node, start: yaml.Node | None = None) -> tuple[int, int]:
     return (start or node).start_mark.line + 1, _end_line(node)
 
@@ -148,6 +158,17 @@ def check_aliases(root: yaml.Node, text: str) -> None:
         )
 
 
+class _Slow(Exception):
+    """The fast builder met something it leaves to PyYAML's constructor."""
+
+
+_STR, _INT, _MAP, _SEQ, _MERGE = (
+    f"tag:yaml.org,2002:{t}" for t in ("str", "int", "map", "seq", "merge")
+)
+_JSON_SCALARS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float"))
+_FAST_DEPTH = 64  # deeper documents go the reference way (its RecursionError, its error)
+
+
 class _MarkedConstructor(yaml.constructor.SafeConstructor):
     """Builds MarkedDict/MarkedList, rejects duplicate keys, unsupported tags, lone
     surrogates (``"\\ud800"``) and alias bombs. Shared by the C and Python loaders."""
@@ -157,7 +178,77 @@ class _MarkedConstructor(yaml.constructor.SafeConstructor):
 
     def construct_document(self, node: yaml.Node) -> Any:
         check_aliases(node, self.text)
+        self._built: set[int] = set()
+        try:
+            return self._build(node, 0)
+        except (_Slow, yaml.YAMLError, ConfigError, RecursionError):
+            pass  # the reference constructor below decides, with its own errors
+        finally:
+            del self._built
         return super().construct_document(node)
+
+    def _build(self, node: yaml.Node, depth: int) -> Any:
+        """The document as ``construct_document`` builds it, for the common case: plain
+        mappings, lists and scalars of the JSON types, not nested past ``_FAST_DEPTH``.
+
+        A third of a suite's loading went to PyYAML's generic construction (a
+        generator per collection, bookkeeping for shared nodes); this is one call per
+        node. Anything else (a tag, a timestamp, a merge key, a duplicate or complex
+        key, a surrogate escape, a collection met twice through an alias) raises ``_Slow``: the reference builds the whole
+        document again, so errors are its own, and data is the same (the loaders'
+        tests compare both on the corpus and every YAML file of the repository).
+        """
+        kind = type(node)
+        tag = node.tag
+        if kind is yaml.ScalarNode:
+            value = node.value
+            if tag == _STR:
+                if node.style == '"' and _SURROGATE.search(value):  # type: ignore[attr-defined]
+                    raise _Slow
+                return value
+            if tag == _INT and value.isdigit() and value.isascii() and value[0] != "0":
+                return int(value)  # what construct_yaml_int makes of it (no sign, base, _)
+            if tag in _JSON_SCALARS:
+                return self.yaml_constructors[tag](self, node)
+            raise _Slow
+        if depth > _FAST_DEPTH or id(node) in self._built:  # deep, or shared (an alias)
+            raise _Slow
+        self._built.add(id(node))
+        if kind is yaml.MappingNode and tag == _MAP:
+            data = MarkedDict()
+            data._file = self.file
+            data._span = _span(node)
+            entries: dict[str, tuple[int, int]] = {}
+            keys: dict[str, tuple[int, int]] = {}
+            data._entries, data._keys = entries, keys
+            for key_node, value_node in node.value:
+                if type(key_node) is not yaml.ScalarNode or key_node.tag == _MERGE or (
+                    key_node.style == '"' and _SURROGATE.search(key_node.value)
+                ):
+                    raise _Slow
+                key = str(key_node.value)
+                if key in entries:
+                    raise _Slow
+                data[key] = self._build(value_node, depth + 1)
+                line = key_node.start_mark.line + 1
+                entries[key] = (line, _scalar_end(value_node)
+                                if type(value_node) is yaml.ScalarNode else _end_line(value_node))
+                keys[key] = (line, _scalar_end(key_node))
+            return data
+        if kind is yaml.SequenceNode and tag == _SEQ:
+            items = MarkedList()
+            items._file = self.file
+            items._span = _span(node)
+            spans: list[tuple[int, int]] = []
+            items._items = spans
+            for child in node.value:
+                items.append(self._build(child, depth + 1))
+                if type(child) is yaml.ScalarNode:
+                    spans.append((child.start_mark.line + 1, _scalar_end(child)))
+                else:
+                    spans.append(_span(child))
+            return items
+        raise _Slow
 
     def construct_scalar(self, node: Any) -> Any:
         value = super().construct_scalar(node)
@@ -532,10 +623,30 @@ def load_yaml_text(path: str | Path) -> tuple[Any, str]:
     return parse_yaml_text(text, file), text
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: for building a document and its model.
+
+    Building 10,000 checks allocates a few hundred thousand objects (nodes, marks,
+    mappings, dataclasses) that all stay alive until the document is built, and each
+    collection the allocations trigger walks them again: a quarter of ``load_plan``'s
+    time. Nothing is lost: cycles made meanwhile are collected after (a no-op if the
+    collector was already off, e.g. a nested pause).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_yaml_text(text: str, file: str) -> Any:
     """Parse YAML ``text`` (read from ``file``) as ``load_yaml`` does, with the same errors."""
     try:
-        data = parse_document(text, file)
+        with paused_gc():
+            data = parse_document(text, file, _MarkedLoader, _CMarkedLoader)
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, file, text) from None
     except yaml.YAMLError as exc:

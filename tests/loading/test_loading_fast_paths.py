@@ -22,6 +22,7 @@ from smoke.loading.yamlload import (
     MarkedDict,
     MarkedList,
     _CMarkedLoader,
+    _MarkedConstructor,
     _MarkedLoader,
     parse_yaml_text,
 )
@@ -58,18 +59,35 @@ def _repository_yaml() -> list[Path]:
     return sorted(set(found))
 
 
-def _load(text: str, c: bool) -> tuple[str, Any]:
-    """("ok", data with every mark) or ("error", the ConfigError's text) for one loader."""
+def _load(text: str, c: bool, fast: bool = True) -> tuple[str, Any]:
+    """("ok", data with every mark) or ("error", the ConfigError's text) for one loader:
+    libyaml's (``c``) or the pure-Python one, each with the fast builder or only
+    PyYAML's constructor (``fast=False``: with ``c=False``, the reference)."""
     from smoke.loading import yamlload
 
-    saved = yamlload._CMarkedLoader
+    def slow(self: Any, node: Any, depth: int) -> Any:
+        raise yamlload._Slow
+
+    saved, saved_build = yamlload._CMarkedLoader, _MarkedConstructor._build
     yamlload._CMarkedLoader = _CMarkedLoader if c else None
+    if not fast:
+        _MarkedConstructor._build = slow  # type: ignore[method-assign]
     try:
         return "ok", _marked(parse_yaml_text(text, "corpus.yaml"))
     except ConfigError as exc:
         return "error", str(exc)
     finally:
         yamlload._CMarkedLoader = saved
+        _MarkedConstructor._build = saved_build  # type: ignore[method-assign]
+
+
+def _agree(text: str) -> None:
+    """Every loader says what the reference says (pure Python, PyYAML's constructor)."""
+    reference = _load(text, c=False, fast=False)
+    assert _load(text, c=False) == reference
+    if _CMarkedLoader is not None:
+        assert _load(text, c=True) == reference
+        assert _load(text, c=True, fast=False) == reference
 
 
 def _marked(value: Any) -> Any:
@@ -89,19 +107,63 @@ def test_libyaml_is_used_when_pyyaml_has_it() -> None:
 
 @pytest.mark.parametrize("text", CORPUS, ids=range(len(CORPUS)))
 def test_c_and_pure_python_loaders_agree_on_the_corpus(text: str) -> None:
-    if _CMarkedLoader is None:
-        pytest.skip("PyYAML without libyaml")
-    assert _load(text, c=True) == _load(text, c=False)
+    _agree(text)
 
 
 @pytest.mark.parametrize("path", _repository_yaml(), ids=lambda p: str(p.relative_to(REPO)))
 def test_c_and_pure_python_loaders_agree_on_the_repository(path: Path) -> None:
-    if _CMarkedLoader is None:
-        pytest.skip("PyYAML without libyaml")
     text = path.read_text(encoding="utf-8")
     if "!" in text and "Resources" in text:
         pytest.skip("a CloudFormation template (short-form tags): the template loader's")
-    assert _load(text, c=True) == _load(text, c=False)
+    _agree(text)
+
+
+def test_the_loaders_tests_compare_different_loaders() -> None:
+    """The comparison is not vacuous: each mode really takes its own path."""
+    if _CMarkedLoader is None:
+        pytest.skip("PyYAML without libyaml")
+    calls: list[str] = []
+    build, compose = _MarkedConstructor._build, _MarkedLoader.compose_node
+
+    def spy_build(self: Any, node: Any, depth: int) -> Any:
+        calls.append("fast")
+        return build(self, node, depth)
+
+    def spy_compose(self: Any, parent: Any, index: Any) -> Any:
+        calls.append("python")
+        return compose(self, parent, index)
+
+    _MarkedConstructor._build = spy_build  # type: ignore[method-assign]
+    _MarkedLoader.compose_node = spy_compose  # type: ignore[method-assign]
+    try:
+        for c, fast in ((True, True), (False, True), (True, False), (False, False)):
+            calls.clear()
+            _load("a: [1, {b: c}]\n", c=c, fast=fast)
+            assert ("fast" in calls) == fast and ("python" in calls) == (not c), (c, fast)
+    finally:
+        _MarkedConstructor._build = build  # type: ignore[method-assign]
+        _MarkedLoader.compose_node = compose  # type: ignore[method-assign]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=True, allow_infinity=True) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=_JSON, flow=st.sampled_from([None, True, False]), indent=st.integers(2, 5),
+       width=st.sampled_from([20, 80]))
+def test_the_loaders_agree_on_any_data_in_any_style(
+    data: Any, flow: bool | None, indent: int, width: int
+) -> None:
+    text = yaml.safe_dump({"root": data}, default_flow_style=flow, indent=indent, width=width,
+                          allow_unicode=True)
+    _agree(text)
+    _agree(text.replace("root:", "root: &r", 1) + "other: *r\n")  # anchors: the other way
 
 
 def test_the_c_loader_composes_without_the_python_composer() -> None:
