@@ -8,10 +8,19 @@ links (not the local runtime, nor an ``endpoint_url`` such as LocalStack or moto
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import quote
+
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+# escaping works character by character: an ASCII text is escaped by one table lookup each
+# (a 10,000-check report links every request id)
+_ASCII = str.maketrans({chr(i): chr(i) if chr(i) in _UNRESERVED else f"$25{i:02X}"
+                        for i in range(128)})
 
 
 def _fragment(text: str) -> str:
+    if text.isascii():
+        return text.translate(_ASCII)
     return quote(quote(text, safe=""), safe="").replace("%", "$")
 
 
@@ -25,6 +34,7 @@ def console_base(region: str) -> str:
     return f"https://{host}/cloudwatch/home?region={region}"
 
 
+@functools.lru_cache(maxsize=64)
 def log_group_url(region: str, group: str) -> str:
     return f"{console_base(region)}#logsV2:log-groups/log-group/{_fragment(group)}"
 

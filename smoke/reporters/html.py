@@ -7,7 +7,10 @@ script, style or font, so it opens from a CI artifact or an email; the only outs
 are the CloudWatch console's, for real AWS runs.
 
 Large runs stay usable: problems come first and open, passing checks are collapsed and
-carry only what they need, and the page is rendered in one pass over the results.
+carry only what they need, and the page is rendered in one pass over the results and
+written as it is rendered: the passing checks' rows and the timeline's bars are made one at
+a time (``passed`` and ``timeline.bars`` are iterators), so 10,000 of them are never all
+held, nor the whole page.
 
 The data structure's ``decision`` slot is ``None`` or ``{"kind", "verdict", "tone",
 "reasons"}``: what ``smoke scan`` or ``smoke gate`` decided (``run_events.DecisionMade``).
@@ -19,7 +22,7 @@ import functools
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +37,12 @@ from smoke.reporters import (
     write_report,
 )
 from smoke.reporters.cloudwatch_links import log_events_url, log_group_url, region_of_arn
-from smoke.reporters.timeline import Span, timeline
+from smoke.reporters.timeline import Row, Span, timeline
 from smoke.verdicts import body_text, is_binary
 
 TEMPLATE = "report.html.j2"
 EXCERPT_CHARS = 2000  # problems: the response excerpt
+PIECE_CHARS = 1 << 16  # the page is written (and redacted) in pieces of whole lines
 PASSED_EXCERPT_CHARS = 160  # passing checks: enough to see what came back
 TONES = {
     Outcome.PASSED: "ok",
@@ -68,7 +72,29 @@ def _template() -> Any:
 
 def render(data: Mapping[str, Any]) -> str:
     """The page for ``data`` (as built by ``report_data``)."""
-    return str(_template().render(data))
+    return "".join(pieces(data))
+
+
+def pieces(data: Mapping[str, Any]) -> Iterator[str]:
+    """The page for ``data``, as Jinja2 renders it, in pieces of whole lines (about
+    ``PIECE_CHARS`` each): what ``write_report`` redacts and writes one at a time."""
+    return _whole_lines(_template().generate(data))
+
+
+def _whole_lines(parts: Iterable[str]) -> Iterator[str]:
+    buffer: list[str] = []
+    size = 0
+    for part in parts:
+        buffer.append(part)
+        size += len(part)
+        if size >= PIECE_CHARS and "\n" in part:
+            text = "".join(buffer)
+            cut = text.rindex("\n") + 1
+            yield text[:cut]
+            rest = text[cut:]
+            buffer, size = ([rest], len(rest)) if rest else ([], 0)
+    if buffer:
+        yield "".join(buffer)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -88,6 +114,9 @@ class _Builder:
             if finding.request_id and finding.log_stream:
                 self.streams.setdefault(finding.request_id, finding.log_stream)
         self.streams.update(scan.request_streams if scan else {})
+        from smoke.events.paths import sent_target
+
+        self.sent_target = sent_target
 
     def t(self, text: Any) -> str:
         return self.r.text(str(text)) if text is not None else ""
@@ -95,17 +124,20 @@ class _Builder:
     def anchor(self, check_id: str, index: int) -> str:
         return f"c{index}-{_ANCHOR.sub('-', check_id)[:60]}"
 
-    def links(self, function: str, request_id: str | None) -> list[dict[str, str]]:
+    def links(self, function: str, request_id: str | None, *,
+              best: bool = False) -> list[Row]:
+        """Console links to the invocation's log lines; ``best``: only the first."""
         ref = self.functions.get(function)
         if self.region is None or ref is None or not ref.log_group or not request_id:
             return []
         stream = self.streams.get(request_id)
-        links = []
+        links: list[Row] = []
         if stream:
-            links.append({"label": "log stream",
-                          "url": log_events_url(self.region, ref.log_group, stream, request_id)})
-        links.append({"label": "request id in the log group",
-                      "url": log_events_url(self.region, ref.log_group, None, request_id)})
+            links.append(Row({"label": "log stream", "url": log_events_url(
+                self.region, ref.log_group, stream, request_id)}))
+        if not (best and links):
+            links.append(Row({"label": "request id in the log group",
+                              "url": log_events_url(self.region, ref.log_group, None, request_id)}))
         return links
 
     def request(self, result: CheckResult) -> dict[str, Any]:
@@ -118,29 +150,28 @@ class _Builder:
             kind = next((v for k, v in req.headers.items() if k.lower() == "content-type"), None)
             body = (f"<binary body: {len(req.body)} bytes>" if req.body_is_binary
                     or is_binary(req.body, kind) else req.body.decode("utf-8", "replace"))
-        from smoke.events.paths import sent_target
-
-        lines = ["raw invocation" if check.is_raw else f"{req.method.upper()} {sent_target(req)}"]
+        lines = ["raw invocation" if check.is_raw
+                 else f"{req.method.upper()} {self.sent_target(req)}"]
         if ex is not None:
             lines.append(f"-> {ex.target}")
         lines += [f"{k}: {v}" for k, v in self.r.headers(req.headers).items()]
         if body:
             lines += ["", _cut(body, EXCERPT_CHARS)]
-        return {"lines": [self.t(line) for line in lines]}
+        return Row({"lines": [self.t(line) for line in lines]})
 
     def response(self, ex: Exchange, limit: int) -> dict[str, Any] | None:
         if ex.response is not None:
             text = body_text(ex.response)
-            return {
+            return Row({
                 "status": ex.response.status,
                 "content_type": self.t(ex.response.headers.get("content-type", "")),
                 "excerpt": _cut(self.t(text), limit),  # redact, then cut
                 "length": len(ex.response.body),
-            }
+            })
         if ex.payload is not None:
             text = json.dumps(ex.payload, sort_keys=True, default=str, ensure_ascii=False)
-            return {"status": None, "content_type": "payload", "length": len(text),
-                    "excerpt": _cut(self.t(text), limit)}
+            return Row({"status": None, "content_type": "payload", "length": len(text),
+                        "excerpt": _cut(self.t(text), limit)})
         return None
 
     def finding(self, f: Finding) -> dict[str, Any]:
@@ -156,23 +187,23 @@ class _Builder:
             if f.timestamp_ms else "",
         }
 
-    def passed(self, result: CheckResult, index: int) -> dict[str, Any]:
+    def passed(self, result: CheckResult, index: int) -> Row:
         """A passing check: what it sent and got back, in few words (10,000 stay light)."""
         check, ex = result.check, result.exchange
         metrics = ex.metrics if ex else None
         init = metrics.init_duration_ms if metrics else None
         response = self.response(ex, PASSED_EXCERPT_CHARS) if ex else None
-        return {
-            "id": self.t(check.id), "anchor": self.anchor(check.id, index),
+        return Row({
+            "id": self.t(check.id), "anchor": self.anchor(check.id, index), "tone": "ok",
             "location": str(check.location),
             "status": ex.response.status if ex and ex.response else None,
             "latency_ms": round(ex.latency_ms) if ex else None,
             "init_ms": round(init) if init is not None else None,
             "request_id": ex.request_id if ex else None,
-            "links": self.links(check.function, ex.request_id if ex else None)[:1],  # the best
+            "links": self.links(check.function, ex.request_id if ex else None, best=True),
             "request": self.request(result),
             "response": response,
-        }
+        })
 
     def check(self, result: CheckResult, index: int, problem: bool) -> dict[str, Any]:
         check, ex = result.check, result.exchange
@@ -215,7 +246,10 @@ class _Builder:
 def report_data(
     run: Any, redactor: Redactor, *, now: float | None = None
 ) -> dict[str, Any] | None:
-    """The template's data for a ``RunRecord`` (None before the run started)."""
+    """The template's data for a ``RunRecord`` (None before the run started).
+
+    ``passed`` (the passing checks' rows) and ``timeline.bars`` are iterators, made as
+    the template reads them: the data renders once."""
     started, finished, scan = run.started, run.finished, run.scan
     if started is None:
         return None
@@ -226,7 +260,7 @@ def report_data(
     b = _Builder(redactor, functions, region, scan)
     order = sorted(range(len(results)), key=lambda i: _ORDER[results[i].outcome])
     problems: list[dict[str, Any]] = []
-    passed: list[dict[str, Any]] = []
+    passing: list[int] = []  # their rows are made as the page is written
     spans: list[Span] = []
     for i in order:
         result = results[i]
@@ -234,14 +268,14 @@ def report_data(
         if problem:
             entry = b.check(result, i, problem)
             problems.append(entry)
+            check_id, anchor, tone = entry["id"], entry["anchor"], entry["tone"]
         else:
-            entry = b.passed(result, i)
-            entry["tone"] = "ok"
-            passed.append(entry)
+            passing.append(i)
+            check_id, anchor, tone = b.t(result.check.id), b.anchor(result.check.id, i), "ok"
         ex = result.exchange
         if ex is not None:
-            spans.append(Span(entry["id"], entry["anchor"], entry["tone"], ex.started_at,
-                              ex.latency_ms, ex.metrics.init_duration_ms if ex.metrics else None,
+            spans.append(Span(check_id, anchor, tone, ex.started_at, ex.latency_ms,
+                              ex.metrics.init_duration_ms if ex.metrics else None,
                               linked=problem))
     end = finished.finished_at if finished else (now or time.time())
     t = totals(results, len(scan.findings) if scan else 0)
@@ -277,7 +311,8 @@ def report_data(
             for name, ref in functions.items()
         ],
         "problems": problems,
-        "passed": passed,
+        "passed": (b.passed(results[i], i) for i in passing),  # made as they are rendered
+        "passed_count": len(passing),
         "findings": [b.finding(f) for f in scan.findings] if scan else [],
         "scan": None if scan is None else {
             "skipped": scan.skipped, "groups": list(scan.scanned_groups),
@@ -331,7 +366,7 @@ class HtmlReporter(FileReporter):
         return None if data is None else render(data)
 
     def shutdown(self) -> None:
-        text = self.render()
-        if text is not None:
-            write_report(self.path, text, self.redactor)  # the last line of defence
+        data = report_data(self.run, self.redactor)
+        if data is not None:  # written as rendered, each piece through the last line of defence
+            write_report(self.path, pieces(data), self.redactor)
 

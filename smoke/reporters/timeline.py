@@ -9,7 +9,7 @@ draws the SVG from these numbers; no markup is built here.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,24 @@ TOP = 22
 MAX_HEIGHT = 420
 
 
-@dataclass(frozen=True)
+class Row(dict[str, Any]):
+    """A dict of the template's data that Jinja2 reads as ``row.key`` in one step.
+
+    Jinja2 tries ``getattr`` before ``[]``: on a plain dict every ``c.status`` raises and
+    catches an AttributeError first (~1 us; a 10,000-check report reads ~400,000).
+    Only for keys that are not dict methods (``items``, ``values``, ...).
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass(frozen=True, slots=True)
 class Span:
     """One invocation: what the picture needs of it."""
 
@@ -53,7 +70,9 @@ def _label(ms: float) -> str:
 
 
 def timeline(spans: Sequence[Span]) -> dict[str, Any] | None:
-    """Bars, lanes and axis ticks for ``spans``; None when nothing ran."""
+    """Bars, lanes and axis ticks for ``spans``; None when nothing ran.
+
+    ``bars`` is an iterator, made as it is read: render the timeline once."""
     if not spans:
         return None
     ordered = sorted(spans, key=lambda s: s.start_s)
@@ -64,21 +83,7 @@ def timeline(spans: Sequence[Span]) -> dict[str, Any] | None:
     n_lanes = max(lanes) + 1
     lane_h = max(2.0, min(14.0, (MAX_HEIGHT - TOP) / n_lanes))
     bar_h = max(1.5, lane_h - (2 if lane_h >= 6 else 0.5))
-    bars = []
-    for span, lane in zip(ordered, lanes, strict=True):
-        x = LEFT + (span.start_s - t0) * 1000.0 * scale
-        w = max(1.0, span.latency_ms * scale)
-        init_w = min(w, span.init_ms * scale) if span.init_ms else 0.0
-        title = f"{span.check_id}: {span.latency_ms:.0f} ms"
-        if span.init_ms:
-            title += f" (cold start, init {span.init_ms:.0f} ms)"
-        bars.append({
-            "x": round(x, 1), "y": round(TOP + lane * lane_h, 1), "w": round(w, 1),
-            "h": round(bar_h, 1), "tone": span.tone, "init_w": round(init_w, 1),
-            "init_y": round(TOP + lane * lane_h + bar_h * 0.55, 1), "init_h": round(bar_h * 0.45, 1),
-            "cold": bool(span.init_ms), "title": title,
-            "href": f"#{span.anchor}" if span.linked else None,
-        })
+    bars = _bars(ordered, lanes, t0, scale, lane_h, bar_h)
     ticks = [{"x": round(LEFT + t * scale, 1), "label": _label(t)} for t in _ticks(span_ms)]
     return {
         "width": WIDTH + 2 * LEFT,
@@ -90,6 +95,25 @@ def timeline(spans: Sequence[Span]) -> dict[str, Any] | None:
         "span": _label(round(span_ms)),
         "cold_starts": sum(1 for s in ordered if s.init_ms),
     }
+
+
+def _bars(ordered: Sequence[Span], lanes: Sequence[int], t0: float, scale: float,
+          lane_h: float, bar_h: float) -> Iterator[Row]:
+    """The bars, one at a time, as the template draws them (10,000 are never all held)."""
+    for span, lane in zip(ordered, lanes, strict=True):
+        x = LEFT + (span.start_s - t0) * 1000.0 * scale
+        w = max(1.0, span.latency_ms * scale)
+        init_w = min(w, span.init_ms * scale) if span.init_ms else 0.0
+        title = f"{span.check_id}: {span.latency_ms:.0f} ms"
+        if span.init_ms:
+            title += f" (cold start, init {span.init_ms:.0f} ms)"
+        yield Row({
+            "x": round(x, 1), "y": round(TOP + lane * lane_h, 1), "w": round(w, 1),
+            "h": round(bar_h, 1), "tone": span.tone, "init_w": round(init_w, 1),
+            "init_y": round(TOP + lane * lane_h + bar_h * 0.55, 1), "init_h": round(bar_h * 0.45, 1),
+            "cold": bool(span.init_ms), "title": title,
+            "href": f"#{span.anchor}" if span.linked else None,
+        })
 
 
 def _assign(spans: Sequence[Span]) -> list[int]:

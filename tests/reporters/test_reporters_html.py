@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 from html_support import CONSOLE, external_references, parse
+from hypothesis import given
+from hypothesis import strategies as st
 from reporters_support import API, SECRET, check, exchange
 
 from smoke.model import CheckResult, Failure, Finding, LambdaMetrics, Outcome, Response, ScanResult
@@ -182,3 +184,49 @@ def test_ten_thousand_checks_stay_one_page_with_failures_first(tmp_path: Path) -
     assert height and float(height.group(1)) < 450  # 16 lanes, not 10,000 rows
     assert text.count('<rect class="init"') == 16
     assert len(text) < 10_000_000
+
+
+def test_a_large_page_is_written_a_piece_at_a_time_each_through_the_last_line_of_defence(
+    tmp_path: Path,
+) -> None:
+    """3,000 checks whose suite file's name holds a secret (no structured redaction
+    reads a location): the page is written in pieces of whole lines, and what is
+    written is exactly the whole page through ``Redactor.final``."""
+    from smoke.model import Location
+    from smoke.reporters import html
+
+    checks = [dataclasses.replace(check("big", f"check {i}", i),
+                                  location=Location(f"suites/{SECRET}.yaml", i + 1, i + 1))
+              for i in range(3000)]
+    results = [CheckResult(c, Outcome.PASSED, exchange(c)) for c in checks]
+    events: list[RunEvent] = [
+        RunStarted("prod", tuple(checks), 1_700_000_000.0, {"api": API}, {"transport": "invoke"}),
+        *(CheckFinished(r) for r in results),
+        RunFinished("prod", tuple(results), None, 1_700_000_000.0, 1_700_000_009.0, 0),
+    ]
+    redactor = Redactor([SECRET])
+    reporter = HtmlReporter(tmp_path / "big.html", redactor)
+    for event in events:
+        reporter.handle_event(event)
+    reporter.shutdown()
+    text = (tmp_path / "big.html").read_text(encoding="utf-8")
+    assert SECRET not in text and text.count("suites/***.yaml:") == 3000
+    data = html.report_data(reporter.run, redactor)
+    assert data is not None
+    whole = html._template().render(data)  # Jinja2's own, in one string
+    assert whole.count(SECRET) == 3000  # only the last line of defence masks these
+    assert text == redactor.final(whole)
+    again = html.report_data(reporter.run, redactor)
+    assert again is not None
+    pieces = list(html.pieces(again))
+    assert len(pieces) > 10 and all(p.endswith("\n") for p in pieces[:-1])
+    assert "".join(pieces) == whole
+
+
+@given(st.text())
+def test_console_fragments_escape_as_the_console_does(text: str) -> None:
+    from urllib.parse import quote
+
+    from smoke.reporters.cloudwatch_links import _fragment
+
+    assert _fragment(text) == quote(quote(text, safe=""), safe="").replace("%", "$")
