@@ -121,9 +121,16 @@ def test_a_crashing_verdict_is_an_error_not_a_pass() -> None:
 
 def test_stop_event_marks_the_rest_not_run() -> None:
     checks = [make_check(f"c{i}") for i in range(10)]
-    transport = FakeTransport(delay_s=0.2)
     stop = threading.Event()
-    threading.Timer(0.1, stop.set).start()
+
+    class StopAtTheSecond(FakeTransport):  # a signal while two checks are running
+        def send(self, check: Check, function: FunctionRef | None) -> Exchange:
+            with self._lock:
+                if len(self.sent) == 1:
+                    stop.set()
+            return super().send(check, function)
+
+    transport = StopAtTheSecond(delay_s=0.2)
     recorder = Recorder()
     results = run_checks(checks, transport, {}, [recorder], concurrency=2, stop=stop,
                          evaluate=no_failures)
