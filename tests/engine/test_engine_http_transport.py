@@ -213,3 +213,17 @@ def test_a_finished_threads_client_is_closed_when_a_new_thread_starts(http_serve
         assert list(transport._clients) == [second]
     finally:
         transport.close()
+
+
+def test_a_set_cookie_is_judged_but_never_sent_again(http_server: str) -> None:
+    transport = HttpTransport(http_server)
+    try:
+        first = transport.send(check_for(Request(path="/echo")), None)
+        second = transport.send(check_for(Request(path="/echo")), None)  # same thread, same client
+        own = transport.send(check_for(Request(path="/echo", headers={"Cookie": "theme=dark"})))
+    finally:
+        transport.close()
+    assert first.response is not None and second.response is not None and own.response is not None
+    assert first.response.multi_headers["set-cookie"] == ("session=s3cr3tcookie",)
+    assert "cookie" not in json.loads(second.response.body)["headers"]
+    assert json.loads(own.response.body)["headers"]["cookie"] == "theme=dark"
