@@ -175,6 +175,7 @@ class Redactor:
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._lock = threading.Lock()
         self._secrets: set[str] = set()
+        self._seen: set[tuple[str, bool]] = set()  # values learned (as headers or not)
         self._pending: list[str] = []  # learned, not yet in _pattern (append only)
         self._pattern: re.Pattern[str] | None = None
         self._ordered: list[str] = []  # the compiled secrets, longest first
@@ -197,6 +198,10 @@ class Redactor:
                 if not value:
                     continue
                 value = str(value)
+                key = (value, whole_as_is)  # the same value always yields the same secrets
+                if key in self._seen:  # a repeated Authorization: no spellings again
+                    continue
+                self._seen.add(key)
                 found = {c: _spellings(c) for c in parts(value)}
                 found.setdefault(value, {value} if whole_as_is else _spellings(value))
                 for c, spelled in found.items():
