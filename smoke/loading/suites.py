@@ -110,11 +110,21 @@ def _mask_names(data: Any, secrets: set[str]) -> None:
 
 
 def parse_status(value: Any) -> StatusExpectation:
-    """200 / [401, 307] / "2xx" / ["2xx", 404] / "200" (already schema-valid)."""
+    """200 / [401, 307] / "2xx" / ["2xx", 404] / "200" (already schema-valid).
+
+    Equal expectations are one object (it is immutable): 10,000 checks saying
+    ``status: 200`` hold one, not 10,000 pairs of frozensets."""
     items = value if isinstance(value, list) else [value]
-    codes = frozenset(int(v) for v in items if not isinstance(v, str) or v.isdigit())
-    classes = frozenset(int(v[0]) for v in items if isinstance(v, str) and not v.isdigit())
-    return StatusExpectation(codes=codes, classes=classes)
+    key = tuple((type(v), v) for v in items)
+    found = _STATUSES.get(key)
+    if found is None:
+        codes = frozenset(int(v) for v in items if not isinstance(v, str) or v.isdigit())
+        classes = frozenset(int(v[0]) for v in items if isinstance(v, str) and not v.isdigit())
+        found = _STATUSES.setdefault(key, StatusExpectation(codes=codes, classes=classes))
+    return found
+
+
+_STATUSES: dict[tuple[tuple[type, Any], ...], StatusExpectation] = {}
 
 
 class _SuiteBuilder:
