@@ -12,12 +12,14 @@ import datetime as dt
 import re
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from typing import Any
 
 from smoke.model import CheckResult, Exchange, Finding, Outcome, ScanResult
 from smoke.reporters import FileReporter, failure_lines, write_report
 
 LOG_SCAN_SUITE = "log-scan"
+INDENT = "  "
 # what XML 1.0 cannot carry, spelled as the small set it is (fast to compile)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -92,7 +94,9 @@ class JUnitReporter(FileReporter):
             "time": f"{(ex.latency_ms / 1000.0) if ex else 0.0:.3f}",
         })
         properties = exchange_properties(ex) if ex else []
-        local = self.local_runtime(check.function)
+        local = self._local.get(check.function) if self._local is not None else None
+        if local is None:
+            local = self.local_runtime(check.function)
         if local.get("python"):
             properties.append(("local_python", f"{local['python']} ({local.get('interpreter')})"))
         if properties:
@@ -117,6 +121,8 @@ class JUnitReporter(FileReporter):
             err = ET.SubElement(case, "system-err")
             err.text = self.t("\n".join(f"local runtime warning: {w}" for w in local["warnings"]))
         return case
+
+    _local: dict[str, dict[str, Any]] | None = None  # while suites are made: per function
 
     def local_runtime(self, function: str) -> dict[str, Any]:
         started = self.run.started
@@ -154,43 +160,74 @@ class JUnitReporter(FileReporter):
 
     def suites(self) -> list[ET.Element]:
         """One ``<testsuite>`` per suite file, and the log scan's (the gate reuses them)."""
+        return list(self._suites())
+
+    def _suites(self) -> Iterator[ET.Element]:
         started, scan = self.run.started, self.run.scan
         if started is None:
-            return []
+            return
         results = self.run.results()
         stamp = dt.datetime.fromtimestamp(started.started_at, tz=dt.timezone.utc).isoformat(timespec="seconds")
         groups: dict[str, list[CheckResult]] = {}
         for result in results:
             groups.setdefault(result.check.suite, []).append(result)
-        suites: list[ET.Element] = []
-        for suite, members in groups.items():
-            cases = [self.testcase(m) for m in members]
-            el = ET.Element("testsuite", {"name": suite, **_counts(cases), "timestamp": stamp,
-                                          "file": self.t(members[0].check.location.file)})
-            el.extend(cases)
-            suites.append(el)
+        functions = {r.check.function for r in results}
+        self._local = {f: self.local_runtime(f) for f in functions}
+        try:
+            for suite, members in groups.items():
+                cases = [self.testcase(m) for m in members]
+                el = ET.Element("testsuite", {"name": suite, **_counts(cases), "timestamp": stamp,
+                                              "file": self.t(members[0].check.location.file)})
+                el.extend(cases)
+                yield el
+        finally:
+            self._local = None
         if scan is not None and not scan.skipped:
             cases = self.scan_cases(scan)
             el = ET.Element("testsuite", {"name": LOG_SCAN_SUITE, **_counts(cases), "timestamp": stamp})
             el.extend(cases)
-            suites.append(el)
-        return suites
+            yield el
 
     def render(self) -> str | None:
+        if self.run.started is None:
+            return None
+        return "".join(self.chunks())
+
+    def chunks(self) -> Iterator[str]:
+        """The report's text: the XML declaration and the ``<testsuites>`` element, then
+        each ``<testsuite>`` in turn, indented as ``ET.indent`` indents the whole tree.
+
+        Each suite's tree is made, written to text and dropped before the next: the
+        text of every suite is held (the root's counts come first), never a tree of
+        10,000 testcases."""
         started = self.run.started
         if started is None:
-            return None
+            return
         command = str(started.meta.get("command", "run"))
         name = f"smoke {started.environment}" if command == "run" else f"smoke {command} {started.environment}"
-        root = ET.Element("testsuites", {"name": name})
-        suites = self.suites()
-        root.extend(suites)
-        root.attrib.update(_counts([c for s in suites for c in s.iter("testcase")]))
-        root.set("time", f"{time.time() - started.started_at:.3f}")
-        ET.indent(root)
-        return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+        texts: list[str] = []
+        counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+        for el in self._suites():
+            for key in counts:
+                counts[key] += int(el.get(key, "0"))
+            ET.indent(el, space=INDENT, level=1)
+            texts.append(ET.tostring(el, encoding="unicode"))
+        root = ET.Element("testsuites", {"name": name, **{k: str(v) for k, v in counts.items()},
+                                         "time": f"{time.time() - started.started_at:.3f}"})
+        yield '<?xml version="1.0" encoding="utf-8"?>\n'
+        if not texts:
+            yield ET.tostring(root, encoding="unicode") + "\n"
+            return
+        inner = "\n" + INDENT
+        root.text = inner
+        open_tag = ET.tostring(root, encoding="unicode").removesuffix(inner + "</testsuites>")
+        yield open_tag + inner
+        last = len(texts) - 1
+        for i in range(len(texts)):
+            text, texts[i] = texts[i], ""
+            yield text + (inner if i < last else "\n")
+        yield "</testsuites>\n"
 
     def shutdown(self) -> None:
-        text = self.render()
-        if text is not None:
-            write_report(self.path, text, self.redactor)
+        if self.run.started is not None:  # each suite through the last line of defence
+            write_report(self.path, self.chunks(), self.redactor)
