@@ -244,6 +244,9 @@ class HttpTransport:
         """httpx's exception as the one the engine knows; None for anything else."""
         import httpx
 
+        if self._closed:  # closed under this request (httpx: "the client has been closed")
+            return _over()
+
         if isinstance(exc, httpx.ConnectTimeout):
             return CheckNotExecuted(
                 f"could not connect to {_where(url)} within {self.connect_timeout_s:g}s", retryable=True

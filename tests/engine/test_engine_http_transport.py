@@ -227,3 +227,18 @@ def test_a_set_cookie_is_judged_but_never_sent_again(http_server: str) -> None:
     assert first.response.multi_headers["set-cookie"] == ("session=s3cr3tcookie",)
     assert "cookie" not in json.loads(second.response.body)["headers"]
     assert json.loads(own.response.body)["headers"]["cookie"] == "theme=dark"
+
+
+def test_a_close_between_getting_the_client_and_sending_is_not_a_crash(http_server: str) -> None:
+    transport = HttpTransport(http_server)
+    get_client = transport._client
+
+    def closed_right_after() -> httpx.Client:  # close() lands in the worker's window
+        client = get_client()
+        transport.close()
+        return client
+
+    transport._client = closed_right_after  # type: ignore[method-assign]
+    with pytest.raises(CheckNotExecuted, match="the run is over"):
+        transport.send(check_for(Request(path="/health")), None)
+    assert transport._clients == {}
