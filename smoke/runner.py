@@ -311,7 +311,7 @@ class Runner:
         aborted = False
         try:
             results = run_checks(
-                plan.checks, transport, functions, self.handlers,
+                plan.checks, transport, functions, [_Through(self)],
                 concurrency=opts.concurrency or DEFAULT_CONCURRENCY,
                 deadline_s=opts.deadline_s, stop=self.stop, hurry=self.hurry,
                 unavailable=conn.unavailable,
@@ -353,6 +353,21 @@ class Runner:
         return self._finish(env.name, results, scan, started, code, message, functions,
                             interrupted)
 
+
+
+class _Through:
+    """The engine's events through ``Runner.emit``: recorded before the handlers see them,
+    so a hard interrupt's reports keep every check that had finished (they were all
+    "not run: the run ended early" when the engine called the handlers directly)."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.handle_event = runner.emit
+
+    def start(self) -> None:
+        pass
+
+    def shutdown(self) -> None:
+        pass
 
 
 def _builds_stopped_by(stop: threading.Event, local: bool) -> contextlib.AbstractContextManager[None]:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import json
 import signal
 import threading
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,3 +87,59 @@ def test_scan_refs_pin_an_alias_to_the_version_that_ran() -> None:
     # one version ran behind the alias: only its streams; two ran (a deploy
     # mid-run): every stream of the alias; explicit versions and $LATEST untouched
     assert refs == {"api": "7", "mixed": "live", "pinned": "3", "latest": None}
+
+
+def test_a_third_signal_keeps_the_checks_that_finished(tmp_path: Path) -> None:
+    """A hard interrupt (the third Ctrl-C) during the checks: the reports keep every check
+    that had finished, and only the rest are not run (they all read "not run")."""
+    import httpx
+
+    from smoke import runner
+    from smoke.redact import Redactor
+    from smoke.reporters.json_report import JsonReporter
+    from smoke.run_events import CheckFinished, RunEvent
+    from smoke.transports import http
+
+    (tmp_path / "suites").mkdir()
+    (tmp_path / "smoke.yaml").write_text(
+        "environments:\n  dev:\n    via: http\n    base_url: http://127.0.0.1:9\n"
+        "    functions:\n      api: {name: fn}\n", encoding="utf-8")
+    (tmp_path / "suites" / "s.yaml").write_text(
+        "suite: s\nfunction: api\nchecks:\n"
+        + "".join(f"  - {{name: c{i}, get: /c/{i}, expect: {{status: 200}}}}\n" for i in range(8)),
+        encoding="utf-8")
+    real_init = http.HttpTransport.__init__
+
+    def in_memory(self: http.HttpTransport, base_url: str, **kwargs: Any) -> None:
+        kwargs["transport"] = httpx.MockTransport(lambda request: httpx.Response(200))
+        real_init(self, base_url, **kwargs)
+
+    class ThreeCtrlC:  # pressed three times while the 3rd check's result is shown
+        seen = 0
+
+        def start(self) -> None:
+            pass
+
+        def shutdown(self) -> None:
+            pass
+
+        def handle_event(self, event: RunEvent) -> None:
+            if isinstance(event, CheckFinished):
+                self.seen += 1
+                if self.seen == 3:
+                    for _ in range(3):
+                        signal.raise_signal(signal.SIGINT)
+
+    redactor = Redactor()
+    report = tmp_path / "r.json"
+    options = runner.RunOptions("dev", config_path=str(tmp_path / "smoke.yaml"), concurrency=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(http.HttpTransport, "__init__", in_memory)
+        outcome = runner.Runner(options, [JsonReporter(report, redactor), ThreeCtrlC()],
+                                redactor=redactor).run()
+    assert outcome.exit_code == 130 and outcome.interrupted == "SIGINT"
+    outcomes = [r.outcome for r in outcome.results]
+    assert outcomes[:3] == [Outcome.PASSED] * 3, outcomes
+    assert set(outcomes[3:]) == {Outcome.NOT_RUN}
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert [c["outcome"] for c in data["checks"]][:3] == ["passed"] * 3
