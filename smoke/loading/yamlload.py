@@ -338,8 +338,27 @@ def _surrogate_error(node: yaml.Node) -> yaml.constructor.ConstructorError:
     )
 
 
+def _number_or_error(ctor: Any) -> Any:
+    """PyYAML's int/float constructor, with a value its resolver took for a number but
+    its constructor cannot read (``0x_``, ``0b_``: a ValueError from ``int()``) as an
+    error at the value's line instead of a traceback."""
+
+    def construct(self: Any, node: yaml.ScalarNode) -> Any:
+        try:
+            return ctor(self, node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None,
+                f"{node.value!r} looks like a number but is not one YAML can read; "
+                "write the number in full, or quote it if it is text",
+                node.start_mark,
+            ) from None
+
+    return construct
+
+
 _MarkedConstructor.yaml_constructors = {
-    tag: ctor
+    tag: _number_or_error(ctor) if tag.rsplit(":", 1)[-1] in {"int", "float"} else ctor
     for tag, ctor in yaml.SafeLoader.yaml_constructors.items()
     if tag is not None and tag.rsplit(":", 1)[-1] in {"null", "bool", "int", "float", "str"}
 }

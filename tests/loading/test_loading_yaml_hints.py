@@ -65,3 +65,15 @@ def test_suite_loading_shows_the_hint(write: Write) -> None:
     error = config_error(load_suite, path, {})
     assert str(error).startswith(f"{path}:3: invalid YAML")
     assert "replace the tab on line 3" in str(error)
+
+
+@pytest.mark.parametrize("value", ["0x_", "0b_", "+0x_", "-0b_"])
+def test_a_number_yaml_cannot_read_is_an_error_at_its_line(write: Write, value: str) -> None:
+    """PyYAML's resolver takes ``0x_`` for an int its constructor cannot read (a ValueError
+    from ``int()`` was a traceback out of ``smoke validate``)."""
+    path = write("s.yaml", f"suite: s\nchecks:\n  - {{name: a, get: /, expect: {{status: {value}}}}}\n"
+                 .encode())
+    error = config_error(load_suite, path, {})
+    assert str(error).startswith(f"{path}:3: invalid YAML")
+    assert f"{value!r} looks like a number" in str(error)
+    assert load_yaml(write("ok.yaml", b"a: 0x1F4\nb: 1_000\n")) == {"a": 500, "b": 1000}
