@@ -19,7 +19,8 @@ no hash of one is ever written to disk, where a CI cache could carry it away).
 A cache that cannot be read, written or parsed is ignored silently (the document is
 validated by jsonschema). Writers never leave a half-written entry: each writes a
 temporary file and renames it into place (atomic on POSIX; concurrent writers of one key
-write the same bytes). ``SMOKE_VALIDATION_CACHE=0`` turns it off; ``SMOKE_CACHE_DIR``,
+write the same bytes); now and then a writer removes entries older than 30 days (a
+verdict still in use is written again). ``SMOKE_VALIDATION_CACHE=0`` turns it off; ``SMOKE_CACHE_DIR``,
 else ``$XDG_CACHE_HOME/smoke``, else ``~/.cache/smoke`` is the cache directory, as for
 the local runtime's builds (``smoke.local.packages.cache_root``).
 """
@@ -37,6 +38,7 @@ from typing import Any
 ENV_SWITCH = "SMOKE_VALIDATION_CACHE"
 _OFF = ("0", "off", "false", "no")
 _DIRECTORY = "validated"
+MAX_AGE_S = 30 * 24 * 3600  # entries older than this are removed now and then
 _VALIDATOR_DISTRIBUTIONS = ("jsonschema", "jsonschema_specifications", "referencing", "rpds_py")
 
 
@@ -87,7 +89,8 @@ def remember_valid(key: str | None) -> None:
     if key is None:
         return
     directory = cache_dir()
-    temporary = directory / f".{key}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
+    nonce = os.urandom(4)
+    temporary = directory / f".{key}.{os.getpid()}.{nonce.hex()}.tmp"
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with open(temporary, "xb") as out:
@@ -96,6 +99,25 @@ def remember_valid(key: str | None) -> None:
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
             temporary.unlink()
+        return
+    if nonce[0] < 3:  # about one write in 85: forget old verdicts (edited files leave some)
+        prune(directory)
+
+
+def prune(directory: Path, max_age_s: float = MAX_AGE_S) -> None:
+    """Remove entries (and leftover temporary files) older than ``max_age_s``. A verdict
+    still in use is then validated and written again: the cache stays small."""
+    import time
+
+    limit = time.time() - max_age_s
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    if entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < limit:
+                        os.unlink(entry.path)
+    except OSError:
+        pass
 
 
 def _entry(key: str) -> bytes:

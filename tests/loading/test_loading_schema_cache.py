@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,24 @@ def test_the_key_is_the_exact_data_and_what_judged_it(monkeypatch: pytest.Monkey
     assert key("suite", {"a": 1}) == before
     monkeypatch.setenv(known_valid.ENV_SWITCH, "off")
     assert key("suite", {"a": 1}) is None
+
+
+def test_old_entries_are_pruned_and_recent_ones_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMOKE_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv(known_valid.ENV_SWITCH, raising=False)
+    old, new = (known_valid.document_key("suite", {"suite": name}) for name in ("old", "new"))
+    assert old is not None and new is not None
+    known_valid.remember_valid(old)
+    known_valid.remember_valid(new)
+    directory = tmp_path / "validated"
+    leftover = directory / ".x.1.ab.tmp"  # a writer killed between write and rename
+    leftover.write_text("valid")
+    month_ago = time.time() - known_valid.MAX_AGE_S - 60
+    for path in (directory / old, leftover):
+        os.utime(path, (month_ago, month_ago))
+    known_valid.prune(directory)
+    assert sorted(p.name for p in directory.iterdir()) == [new]
+    assert known_valid.is_known_valid(new) and not known_valid.is_known_valid(old)
+    known_valid.prune(tmp_path / "missing")  # nothing there: nothing happens
