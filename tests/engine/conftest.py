@@ -37,6 +37,19 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/slow":
             time.sleep(float(query.get("ms", ["100"])[0]) / 1000.0)
             self._send(200, {"status": "slow"})
+        elif url.path == "/trickle":  # one byte every 0.2 s: no single read waits long
+            count = int(query.get("bytes", ["15"])[0])
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(count))
+            self.end_headers()
+            try:
+                for _ in range(count):
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:  # the client gave up
+                pass
         elif url.path == "/redirect":
             self._send(307, {}, {"Location": "/health"})
         elif url.path == "/broken":

@@ -245,3 +245,18 @@ def test_a_close_between_getting_the_client_and_sending_is_not_a_crash(http_serv
     with pytest.raises(CheckNotExecuted, match="the run is over"):
         transport.send(check_for(Request(path="/health")), None)
     assert transport._clients == {}
+
+
+def test_a_check_timeout_bounds_the_whole_answer_not_each_read(http_server: str) -> None:
+    """A server trickling its body (a byte every 0.2 s, 3 s in all) never makes one read
+    wait 1 s, so httpx's per-read timeout never fires: ``timeout: 1`` passed after 3 s."""
+    transport = HttpTransport(http_server)
+    t0 = time.perf_counter()
+    with pytest.raises(CheckNotExecuted, match=r"no complete answer from .*/trickle within 1s"):
+        transport.send(check_for(Request(path="/trickle"), timeout_s=1.0))
+    assert time.perf_counter() - t0 < 2.5
+    # a body that arrives in time is read whole, through the same path
+    exchange = transport.send(check_for(Request(path="/trickle", query={"bytes": ("3",)}),
+                                        timeout_s=5.0))
+    assert exchange.response is not None and exchange.response.body == b"xxx"
+    transport.close()
