@@ -1,9 +1,10 @@
 """Console output: live progress, then a summary with every failure's expected/actual.
 
 On a TTY, progress is one updating line; otherwise (CI, pipes) one plain line
-per check, flushed at most every ``FLUSH_S`` seconds (a flush per line costs a
-system call per check, which a 10,000-check run feels). Everything printed goes
-through the run's Redactor.
+per check, the lines gathered and written together at most every ``FLUSH_S``
+seconds (a write per line is a system call per check, which a 10,000-check run
+feels: with ``PYTHONUNBUFFERED=1``, common in CI images, every ``write`` goes
+straight to the file descriptor). Everything printed goes through the run's Redactor.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from smoke.run_events import CheckFinished, RunEvent, RunFinished, RunStarted, S
 CONSOLE_TAIL_LINES = 8  # the JSON and JUnit reports carry the whole tail
 CONSOLE_FINDINGS = 10
 FLUSH_S = 0.5  # plain output: how stale a CI log may be
+LIVE_S = 0.1  # a TTY's progress line: redrawn at most this often (and at the last check)
 
 
 _SAID_ONCE = (Outcome.REFUSED, Outcome.NOT_RUN)  # their reason is said once, not per line
@@ -70,19 +72,31 @@ class ConsoleReporter:
         self._started: RunStarted | None = None
         self._gone = False  # the reader of our output went away
         self.report_problems: list[str] = []  # set by the runner: reports not written
-        self._flushed = 0.0
+        self._flushed = time.monotonic()
+        self._pending: list[str] = []  # plain progress lines not written yet
+        self._drawn = 0.0  # when the TTY's progress line was last redrawn
 
     def _print(self, text: str = "", *, flush: bool = True) -> None:
+        """One line; ``flush=False`` (progress): gathered, written with the next line
+        that flushes or once ``FLUSH_S`` has passed since the last write."""
         if self._gone:
             return
+        self._pending.append(self.redactor.final(text) + "\n")
+        if flush or time.monotonic() - self._flushed >= FLUSH_S:
+            self._drain()
+
+    def _drain(self) -> None:
+        """Write and flush the gathered lines, in one call."""
+        if self._gone or not self._pending:
+            return
+        text = "".join(self._pending)
+        self._pending.clear()
         try:
-            self._write(self.redactor.final(text) + "\n")
-            now = time.monotonic()
-            if flush or now - self._flushed >= FLUSH_S:
-                self.stream.flush()
-                self._flushed = now
+            self._write(text)
+            self.stream.flush()
         except BrokenPipeError:  # `smoke run prod | head`: the run and its reports go on
             self._gone = True
+        self._flushed = time.monotonic()
 
     def _write(self, text: str) -> None:
         try:
@@ -110,11 +124,14 @@ class ConsoleReporter:
             if result.outcome is not Outcome.PASSED:
                 self._bad += 1
             if self.live:
-                text = self.redactor.final(
-                    f"\r[{self._done}/{self._total}] {self._bad} not passed  {result.check.id}"
-                )
-                self.stream.write(text[:120].ljust(120))
-                self.stream.flush()
+                now = time.monotonic()
+                if self._done == self._total or now - self._drawn >= LIVE_S:
+                    self._drawn = now
+                    text = self.redactor.final(
+                        f"\r[{self._done}/{self._total}] {self._bad} not passed  {result.check.id}"
+                    )
+                    self.stream.write(text[:120].ljust(120))
+                    self.stream.flush()
             else:
                 self._print(result_line(result, reason=False), flush=False)
         elif isinstance(event, ScanFinished):
@@ -122,6 +139,7 @@ class ConsoleReporter:
             self._print(self.scan_line(event.scan))
         elif isinstance(event, RunFinished):
             self._finished = event
+            self._drain()
             self._clear_live()
 
     def _clear_live(self) -> None:
@@ -199,7 +217,8 @@ class ConsoleReporter:
     def shutdown(self) -> None:
         if self._finished is not None:
             for line in self.summary(self._finished):
-                self._print(line)
+                self._print(line, flush=False)
+        self._drain()
 
 
 def _indented(line: str) -> list[str]:

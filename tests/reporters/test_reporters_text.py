@@ -62,3 +62,39 @@ def test_step_summary_appends_markdown(tmp_path: Path, run_events: list[RunEvent
     assert "| ❌ FAIL | api::dashboard | 500 | 42 | status 500 is not healthy |" in text
     assert "### Log scan" in text and "Traceback" in text
     assert SECRET not in text
+
+
+class CountingPipe(io.StringIO):
+    """A non-TTY stream that counts the writes reaching it (each one a system call
+    under PYTHONUNBUFFERED=1, which CI images often set)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_plain_progress_lines_are_written_together_not_one_write_each() -> None:
+    from reporters_support import check
+
+    from smoke.model import CheckResult, Outcome
+    from smoke.run_events import CheckFinished, RunFinished, RunStarted
+
+    checks = [check("big", f"c{i:04d}", i + 1) for i in range(2000)]
+    results = [CheckResult(c, Outcome.PASSED) for c in checks]
+    out = CountingPipe()
+    reporter = ConsoleReporter(out, Redactor([SECRET]))
+    reporter.handle_event(RunStarted("prod", tuple(checks), 1_700_000_000.0, {}, {}))
+    assert out.getvalue().startswith("smoke: 2000 check(s)") and out.writes == 1  # at once
+    for r in results:
+        reporter.handle_event(CheckFinished(r))
+    reporter.handle_event(RunFinished("prod", tuple(results), None, 1.0, 2.0, 0))
+    lines = out.getvalue().splitlines()
+    assert lines[1:] == [f"PASS     big::c{i:04d}  -" for i in range(2000)]  # all, in order
+    assert out.writes < 50  # not 2,000: gathered, written every FLUSH_S at most
+    reporter.shutdown()
+    assert "2000 check(s): 2000 passed" in out.getvalue()
+    assert out.writes < 55  # the summary is one write too
