@@ -24,6 +24,7 @@ from pathlib import Path
 
 from smoke.errors import ConfigError
 from smoke.model import Location
+from smoke.userdirs import home
 
 PROBE_TIMEOUT_S = 15.0
 RUNTIME_PACKAGES = ("awslambdaric", "boto3")
@@ -87,8 +88,14 @@ def _uv_pythons(version: str) -> Iterable[Path]:
     if base:
         root = Path(base)
     else:
-        data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-        root = Path(data) / "uv" / "python"
+        data = os.environ.get("XDG_DATA_HOME")
+        user_home = home()
+        if data:
+            root = Path(data) / "uv" / "python"
+        elif user_home is not None:
+            root = user_home / ".local" / "share" / "uv" / "python"
+        else:
+            return []
     machine = platform.machine()
     found = []
     for child in root.glob(f"cpython-{version}.*-linux-{machine}-gnu"):
@@ -102,9 +109,12 @@ def _candidates(version: str) -> Iterable[tuple[str, str]]:
     on_path = shutil.which(f"python{version}")
     if on_path:
         yield on_path, "PATH"
-    pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
-    for directory in _versions_newest_first(pyenv, version):
-        yield str(directory / "bin" / f"python{version}"), "pyenv"
+    user_home = home()
+    explicit = os.environ.get("PYENV_ROOT")
+    if explicit or user_home is not None:
+        pyenv = Path(explicit) if explicit else Path(str(user_home)) / ".pyenv"
+        for directory in _versions_newest_first(pyenv / "versions", version):
+            yield str(directory / "bin" / f"python{version}"), "pyenv"
     for path in _uv_pythons(version):
         yield str(path), "uv"
 

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import sys
 import tempfile
@@ -22,6 +21,7 @@ from importlib import metadata
 from pathlib import Path
 
 from smoke.errors import ConfigError, HarnessError
+from smoke.userdirs import cache_root
 
 # Distributions Lambda's Python runtime ships (import names found from their records).
 RUNTIME_DISTRIBUTIONS = (
@@ -36,14 +36,6 @@ RUNTIME_DISTRIBUTIONS = (
     "s3transfer",
     "urllib3",
 )
-
-
-def cache_root() -> Path:
-    explicit = os.environ.get("SMOKE_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "smoke"
 
 
 def _publish(build: Path, final: Path) -> Path:

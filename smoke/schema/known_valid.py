@@ -48,11 +48,13 @@ def enabled() -> bool:
 
 def cache_dir() -> Path:
     """Where verdicts are kept (the same rule as the local runtime's build cache)."""
-    explicit = os.environ.get("SMOKE_CACHE_DIR")
-    if explicit:
-        return Path(explicit) / _DIRECTORY
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "smoke" / _DIRECTORY
+    from smoke.errors import SmokeError
+    from smoke.userdirs import cache_root
+
+    try:
+        return cache_root() / _DIRECTORY
+    except SmokeError as exc:  # no home directory: no cache, silently (an OSError here)
+        raise OSError(str(exc)) from None
 
 
 def document_key(kind: str, data: Any) -> str | None:
@@ -88,7 +90,10 @@ def remember_valid(key: str | None) -> None:
     """Record that jsonschema found the document of ``key`` valid (silently, or not at all)."""
     if key is None:
         return
-    directory = cache_dir()
+    try:
+        directory = cache_dir()
+    except OSError:
+        return
     nonce = os.urandom(4)
     temporary = directory / f".{key}.{os.getpid()}.{nonce.hex()}.tmp"
     try:

@@ -202,3 +202,54 @@ def test_old_entries_are_pruned_and_recent_ones_kept(
     assert sorted(p.name for p in directory.iterdir()) == [new]
     assert known_valid.is_known_valid(new) and not known_valid.is_known_valid(old)
     known_valid.prune(tmp_path / "missing")  # nothing there: nothing happens
+
+
+_NO_HOME = """\
+import pwd, sys
+def _no_entry(*args):
+    raise KeyError("no passwd entry")
+pwd.getpwuid = _no_entry  # a uid without a passwd entry, as in some containers and cron
+from smoke.cli import run_main
+sys.argv = ["smoke", *sys.argv[1:]]
+run_main()
+"""
+
+
+def test_a_process_without_a_home_directory_validates_and_caches_nothing(
+    project: Path, tmp_path: Path
+) -> None:
+    """HOME unset and no passwd entry: Path.home() raises RuntimeError, which was a
+    traceback (exit 1) out of every smoke command (first-time-user trial)."""
+    (project / "suites").mkdir(exist_ok=True)
+    (project / "suites" / "s.yaml").write_text((project / "suite.yaml").read_text())
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("HOME", "XDG_CACHE_HOME") and not k.startswith("SMOKE_")}
+    proc = subprocess.run([sys.executable, "-c", _NO_HOME, "validate"], cwd=project,
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "OK" in proc.stdout
+
+
+def test_no_home_directory_is_one_clear_error_where_a_cache_is_needed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import pwd
+
+    from smoke.errors import HarnessError
+    from smoke.userdirs import cache_root, home
+
+    for name in ("HOME", "XDG_CACHE_HOME", "SMOKE_CACHE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_entry(*args: object) -> object:
+        raise KeyError("no passwd entry")
+
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    assert home() is None
+    with pytest.raises(HarnessError, match="set SMOKE_CACHE_DIR"):
+        cache_root()
+    assert known_valid.is_known_valid("0" * 64) is False
+    known_valid.remember_valid("0" * 64)  # silently nothing
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
+    assert cache_root() == Path("/somewhere/smoke")
