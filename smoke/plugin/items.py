@@ -141,6 +141,7 @@ class CheckItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
         if isinstance(excinfo.value, CheckFailed):
+            state_of(self.config).learn_shared()  # what other workers' checks were answered
             return render_check_failure(
                 excinfo.value.result, state_of(self.config).redactor, self.config.rootpath
             )
@@ -217,6 +218,7 @@ class LogScanItem(pytest.Item):
         self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
     ) -> str | Any:
         if isinstance(excinfo.value, LogScanFailed):
+            state_of(self.config).learn_shared()
             return render_scan_failure(excinfo.value, state_of(self.config).redactor)
         return super().repr_failure(excinfo, style=style)
 

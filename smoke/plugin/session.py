@@ -131,6 +131,8 @@ class SmokeSession:
         """Guard, send and judge one check; the result is also shared with the controller."""
         from smoke.engine import execute_check
         from smoke.guard import REFUSED, mutation_status
+        from smoke.reporters import learn
+        from smoke.run_events import CheckFinished
 
         self.redactor.add_headers(check.request.headers)
         status, reason = mutation_status(check, self.env, self.settings.allow_mutations)
@@ -150,6 +152,7 @@ class SmokeSession:
                 result = CheckResult(check, Outcome.ERROR, error=f"not executed: {exc}")
             except SmokeError as exc:
                 result = CheckResult(check, Outcome.ERROR, error=f"not run: {exc}")
+        learn(self.redactor, CheckFinished(result))  # before any later check is rendered
         self.shared.write_result(result)
         return result
 

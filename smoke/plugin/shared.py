@@ -6,6 +6,8 @@ to every worker through ``workerinput``; a serial run is its own controller. Lay
     info-<worker>.pickle    what a process prepared: functions, local log dir, start time
     planned-<worker>.pickle the checks of a process's final item list
     results/<key>.pickle    the CheckResult of every check that ran
+    index-<pid>.txt         the keys of the results a process wrote, one a line, in order
+                            (what others learn secrets from: a Set-Cookie answered there)
     done/<key>              every check item that finished, however it ended
     failed/<key>            every failed report (-x, --maxfail: the run is stopping)
     scan.lock, scan.pickle  the one log scan of the run (whoever takes the lock runs it)
@@ -92,11 +94,33 @@ class SharedDir:
         return list(found.values())
 
     def write_result(self, result: CheckResult) -> None:
-        self._write(self.path / "results" / f"{key_of(result.check.id)}.pickle", result)
+        key = key_of(result.check.id)
+        self._write(self.path / "results" / f"{key}.pickle", result)
+        with (self.path / f"index-{os.getpid()}.txt").open("a", encoding="ascii") as fh:
+            fh.write(f"{key}\n")  # in the order written (``new_results``)
 
     def results(self) -> list[CheckResult]:
         found = [self._read(p) for p in (self.path / "results").glob("*.pickle")]
         return sorted(found, key=lambda r: (r.check.location.file, r.check.location.line))
+
+    def new_results(self, offsets: dict[str, int]) -> list[CheckResult]:
+        """The results written since the last call with ``offsets`` (how far each process's
+        index has been read; updated): what the checks of other processes were answered.
+        Reads only what is new, so a worker can call it before every failure it renders."""
+        found: list[CheckResult] = []
+        for index in self.path.glob("index-*.txt"):
+            try:
+                with index.open("rb") as fh:
+                    fh.seek(offsets.get(index.name, 0))
+                    data = fh.read()
+            except OSError:
+                continue  # removed at the end of the run
+            done = data.rfind(b"\n") + 1  # complete lines only: a writer may be mid-line
+            offsets[index.name] = offsets.get(index.name, 0) + done
+            for key in data[:done].decode("ascii").split():
+                with contextlib.suppress(OSError, EOFError, pickle.UnpicklingError):
+                    found.append(self._read(self.path / "results" / f"{key}.pickle"))
+        return found
 
     def mark_done(self, nodeid: str) -> None:
         (self.path / "done" / key_of(nodeid)).touch()

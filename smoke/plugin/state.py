@@ -43,6 +43,20 @@ class PluginState:
     scans_deselected: int = 0  # log-scan items deselected with all of their checks
     notes: list[str] = field(default_factory=list)  # what generating routes had to say
     _session: SmokeSession | None = None
+    _learned_offsets: dict[str, int] = field(default_factory=dict)  # SharedDir.new_results
+
+    def learn_shared(self) -> None:
+        """Learn the secrets of every check answered so far in any process of the run (a
+        Set-Cookie answered on another xdist worker), as `smoke run`'s reporters learn them
+        from the events: before a failure is rendered, and on the controller before a
+        worker's report is printed or goes to --junitxml."""
+        if self.shared is None:
+            return
+        from smoke.reporters import learn
+        from smoke.run_events import CheckFinished
+
+        for result in self.shared.new_results(self._learned_offsets):
+            learn(self.redactor, CheckFinished(result))
 
     @property
     def is_controller(self) -> bool:
@@ -183,6 +197,24 @@ def pytest_configure_node(node: Any) -> None:
     state = state_of(node.config)
     if state.shared is not None:
         node.workerinput[SHARED_DIR_KEY] = str(state.shared.path)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_from_serializable(
+    config: pytest.Config, data: dict[str, Any]
+) -> Generator[None, Any, Any]:
+    """xdist (controller): a worker's report, masked again with every secret the run has
+    learned so far, before the terminal or --junitxml sees it (the worker that rendered
+    it may not have seen the check whose answer made a value secret)."""
+    report = yield
+    state = config.stash.get(STATE_KEY, None)
+    if state is not None and state.shared is not None and isinstance(report, pytest.TestReport):
+        state.learn_shared()
+        final = state.redactor.final
+        if isinstance(report.longrepr, str):
+            report.longrepr = final(report.longrepr)
+        report.sections = [(title, final(text)) for title, text in report.sections]
+    return report
 
 
 def stop_after_failures(config: pytest.Config) -> int:
