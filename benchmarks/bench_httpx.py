@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import http.cookiejar
 import statistics
 import threading
 import time
@@ -50,6 +49,8 @@ import httpx
 from _server import loopback_server
 from httpcore._sync.http11 import HTTP11Connection, HTTPConnectionState
 
+from smoke.transports.http import _NoCookieJar as NoCookies  # the jar smoke uses
+
 CLOSED_IN_USE = [0]
 _close = HTTP11Connection.close
 
@@ -63,17 +64,6 @@ def _counting_close(self: HTTP11Connection) -> None:
 HTTP11Connection.close = _counting_close  # type: ignore[method-assign]
 
 Send = Callable[[int], int]
-
-
-class NoCookies(http.cookiejar.CookieJar):
-    def extract_cookies(self, response: Any, request: Any) -> None:
-        pass
-
-    def set_cookie(self, cookie: http.cookiejar.Cookie) -> None:
-        pass
-
-    def add_cookie_header(self, request: Any) -> None:
-        pass
 
 
 class StdlibTransport(httpx.BaseTransport):

@@ -116,6 +116,30 @@ class _Unusual(Exception):
     themselves): the document is read again by the reference loader."""
 
 
+Spans = dict[str, tuple[int, int]]
+
+
+def _new_mapping(file: str, node: yaml.Node) -> tuple[MarkedDict, Spans, Spans]:
+    """An empty marked mapping for ``node``, with its (entries, keys) line maps."""
+    data = MarkedDict()
+    data._file = file
+    data._span = _span(node)
+    entries: Spans = {}
+    keys: Spans = {}
+    data._entries, data._keys = entries, keys
+    return data, entries, keys
+
+
+def _new_sequence(file: str, node: yaml.Node) -> tuple[MarkedList, list[tuple[int, int]]]:
+    """An empty marked list for ``node``, with its items' line spans."""
+    items = MarkedList()
+    items._file = file
+    items._span = _span(node)
+    spans: list[tuple[int, int]] = []
+    items._items = spans
+    return items, spans
+
+
 def _alias_check(root: yaml.Node) -> tuple[int, int]:
     """(values once aliases are expanded, distinct nodes); ``_Unusual`` on a cycle."""
     memo: dict[int, int] = {}
@@ -215,12 +239,7 @@ class _MarkedConstructor(yaml.constructor.SafeConstructor):
             raise _Slow
         self._built.add(id(node))
         if kind is yaml.MappingNode and tag == _MAP:
-            data = MarkedDict()
-            data._file = self.file
-            data._span = _span(node)
-            entries: dict[str, tuple[int, int]] = {}
-            keys: dict[str, tuple[int, int]] = {}
-            data._entries, data._keys = entries, keys
+            data, entries, keys = _new_mapping(self.file, node)
             for key_node, value_node in node.value:
                 if type(key_node) is not yaml.ScalarNode or key_node.tag == _MERGE or (
                     key_node.style == '"' and _SURROGATE.search(key_node.value)
@@ -236,11 +255,7 @@ class _MarkedConstructor(yaml.constructor.SafeConstructor):
                 keys[key] = (line, _scalar_end(key_node))
             return data
         if kind is yaml.SequenceNode and tag == _SEQ:
-            items = MarkedList()
-            items._file = self.file
-            items._span = _span(node)
-            spans: list[tuple[int, int]] = []
-            items._items = spans
+            items, spans = _new_sequence(self.file, node)
             for child in node.value:
                 items.append(self._build(child, depth + 1))
                 if type(child) is yaml.ScalarNode:
@@ -257,12 +272,7 @@ class _MarkedConstructor(yaml.constructor.SafeConstructor):
         return value
 
     def construct_marked_mapping(self, node: yaml.MappingNode) -> Iterator[MarkedDict]:
-        data = MarkedDict()
-        data._file = self.file
-        data._span = _span(node)
-        entries: dict[str, tuple[int, int]] = {}
-        keys: dict[str, tuple[int, int]] = {}
-        data._entries, data._keys = entries, keys
+        data, entries, keys = _new_mapping(self.file, node)
         yield data
         seen: dict[str, int] = {}
         merge = False
@@ -294,11 +304,7 @@ class _MarkedConstructor(yaml.constructor.SafeConstructor):
         )
 
     def construct_marked_sequence(self, node: yaml.SequenceNode) -> Iterator[MarkedList]:
-        data = MarkedList()
-        data._file = self.file
-        data._span = _span(node)
-        items: list[tuple[int, int]] = []
-        data._items = items
+        data, items = _new_sequence(self.file, node)
         yield data
         construct = self.construct_object
         for child in node.value:
