@@ -6,6 +6,7 @@ import dataclasses
 import re
 from pathlib import Path
 
+import pytest
 from html_support import CONSOLE, external_references, parse
 from hypothesis import given
 from hypothesis import strategies as st
@@ -230,3 +231,35 @@ def test_console_fragments_escape_as_the_console_does(text: str) -> None:
     from smoke.reporters.cloudwatch_links import _fragment
 
     assert _fragment(text) == quote(quote(text, safe=""), safe="").replace("%", "$")
+
+
+def test_the_compiled_template_is_cached_and_a_bad_cache_never_fails_a_report(
+    tmp_path: Path, run_events: list[RunEvent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Jinja2's bytecode cache in smoke's cache directory (compiling the template is
+    ~40-70 ms of every run): used when it can be, ignored when it cannot."""
+    from smoke.reporters import html
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SMOKE_CACHE_DIR", str(cache))
+    html._template.cache_clear()
+    expected = write(tmp_path / "a.html", run_events)
+    (directory,) = (cache / "jinja2").iterdir()  # one per version of the options
+    entries = list(directory.iterdir())
+    assert len(entries) == 1 and entries[0].stat().st_size > 1000
+    for damage in (b"garbage", b""):  # a corrupt entry is compiled again
+        entries[0].write_bytes(damage)
+        html._template.cache_clear()
+        assert write(tmp_path / "b.html", run_events) == expected
+    directory.chmod(0o500)  # unwritable (root ignores it: then simply written)
+    try:
+        entries[0].unlink(missing_ok=True)
+        html._template.cache_clear()
+        assert write(tmp_path / "c.html", run_events) == expected
+    finally:
+        directory.chmod(0o700)
+    monkeypatch.setenv("SMOKE_CACHE_DIR", str(tmp_path / "a-file"))
+    (tmp_path / "a-file").write_text("not a directory")
+    html._template.cache_clear()
+    assert write(tmp_path / "d.html", run_events) == expected
+    html._template.cache_clear()
