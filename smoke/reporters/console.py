@@ -1,14 +1,16 @@
 """Console output: live progress, then a summary with every failure's expected/actual.
 
 On a TTY, progress is one updating line; otherwise (CI, pipes) one plain line
-per check, the lines gathered and written together at most every ``FLUSH_S``
-seconds (a write per line is a system call per check, which a 10,000-check run
-feels: with ``PYTHONUNBUFFERED=1``, common in CI images, every ``write`` goes
-straight to the file descriptor). Everything printed goes through the run's Redactor.
+per check, the lines gathered and written together every ``FLUSH_S`` seconds by
+a small daemon thread, and at the end of the run (a write per line is a system
+call per check, which a 10,000-check run feels: with ``PYTHONUNBUFFERED=1``,
+common in CI images, every ``write`` goes straight to the file descriptor). A line
+is never held longer than ``FLUSH_S``, even while a slow check runs. Everything printed goes through the run's Redactor.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -74,29 +76,49 @@ class ConsoleReporter:
         self.report_problems: list[str] = []  # set by the runner: reports not written
         self._flushed = time.monotonic()
         self._pending: list[str] = []  # plain progress lines not written yet
+        self._lock = threading.Lock()  # the pending lines: the events' thread and the flusher
+        self._flusher: threading.Event | None = None  # set: the flusher thread stops
         self._drawn = 0.0  # when the TTY's progress line was last redrawn
 
     def _print(self, text: str = "", *, flush: bool = True) -> None:
-        """One line; ``flush=False`` (progress): gathered, written with the next line
-        that flushes or once ``FLUSH_S`` has passed since the last write."""
+        """One line; ``flush=False`` (progress): gathered, written within ``FLUSH_S``."""
         if self._gone:
             return
-        self._pending.append(self.redactor.final(text) + "\n")
+        line = self.redactor.final(text) + "\n"
+        with self._lock:
+            self._pending.append(line)
         if flush or time.monotonic() - self._flushed >= FLUSH_S:
             self._drain()
+        elif self._flusher is None:
+            self._start_flusher()
+
+    def _start_flusher(self) -> None:
+        stop = self._flusher = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(FLUSH_S):
+                self._drain()
+
+        threading.Thread(target=loop, name="smoke-console", daemon=True).start()
+
+    def _stop_flusher(self) -> None:
+        if self._flusher is not None:
+            self._flusher.set()
+            self._flusher = None
 
     def _drain(self) -> None:
         """Write and flush the gathered lines, in one call."""
-        if self._gone or not self._pending:
-            return
-        text = "".join(self._pending)
-        self._pending.clear()
-        try:
-            self._write(text)
-            self.stream.flush()
-        except BrokenPipeError:  # `smoke run prod | head`: the run and its reports go on
-            self._gone = True
-        self._flushed = time.monotonic()
+        with self._lock:
+            if self._gone or not self._pending:
+                return
+            text = "".join(self._pending)
+            self._pending.clear()
+            try:
+                self._write(text)
+                self.stream.flush()
+            except BrokenPipeError:  # `smoke run prod | head`: the run and its reports go on
+                self._gone = True
+            self._flushed = time.monotonic()
 
     def _write(self, text: str) -> None:
         try:
@@ -139,6 +161,7 @@ class ConsoleReporter:
             self._print(self.scan_line(event.scan))
         elif isinstance(event, RunFinished):
             self._finished = event
+            self._stop_flusher()
             self._drain()
             self._clear_live()
 
@@ -218,6 +241,7 @@ class ConsoleReporter:
         if self._finished is not None:
             for line in self.summary(self._finished):
                 self._print(line, flush=False)
+        self._stop_flusher()
         self._drain()
 
 

@@ -98,3 +98,30 @@ def test_plain_progress_lines_are_written_together_not_one_write_each() -> None:
     reporter.shutdown()
     assert "2000 check(s): 2000 passed" in out.getvalue()
     assert out.writes < 55  # the summary is one write too
+
+
+def test_a_gathered_line_is_written_within_flush_s_while_a_slow_check_runs() -> None:
+    import threading
+    import time
+
+    from reporters_support import check
+
+    from smoke.model import CheckResult, Outcome
+    from smoke.reporters.console import FLUSH_S
+    from smoke.run_events import CheckFinished, RunFinished, RunStarted
+
+    fast, slow = check("s", "fast", 1), check("s", "slow", 5)
+    out = CountingPipe()
+    reporter = ConsoleReporter(out, Redactor())
+    reporter.handle_event(RunStarted("prod", (fast, slow), 1_700_000_000.0, {}, {}))
+    reporter.handle_event(CheckFinished(CheckResult(fast, Outcome.PASSED)))
+    waited = time.monotonic() + FLUSH_S * 6  # the slow check is still running: no event
+    while "PASS     s::fast" not in out.getvalue() and time.monotonic() < waited:
+        time.sleep(0.05)
+    assert "PASS     s::fast" in out.getvalue()
+    reporter.handle_event(RunFinished("prod", (), None, 1.0, 2.0, 0))
+    reporter.shutdown()
+    flushers = [t for t in threading.enumerate() if t.name == "smoke-console"]
+    for t in flushers:
+        t.join(FLUSH_S * 4)
+    assert not any(t.is_alive() for t in flushers)  # the flusher ends with the run
