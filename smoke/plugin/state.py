@@ -8,6 +8,8 @@ removes the directory. Each process closes its own transport and local runtime.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -247,12 +249,36 @@ def pytest_runtest_teardown(item: pytest.Item) -> None:
         state.shared.mark_done(item.nodeid)
 
 
+def _mask_again(config: pytest.Config, redactor: Redactor) -> None:
+    """pytest's stored reports (its summary is printed after this hook) and the --junitxml
+    file (written by now), masked with every secret the run has learned: a check that
+    answered a Set-Cookie after a failure showing that value was rendered."""
+    from smoke.reporters import write_atomic
+
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    for reports in getattr(reporter, "stats", {}).values():
+        for report in reports:
+            if isinstance(report, pytest.TestReport) and isinstance(report.longrepr, str):
+                report.longrepr = redactor.final(report.longrepr)
+    xmlpath = getattr(config.option, "xmlpath", None)
+    if xmlpath:
+        path = config.invocation_params.dir / os.path.expanduser(os.path.expandvars(xmlpath))
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            text = path.read_text(encoding="utf-8")
+            masked = redactor.final(text)
+            if masked != text:
+                write_atomic(path, masked)
+
+
+@pytest.hookimpl(trylast=True)  # after --junitxml is written, before pytest's summary
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = state_of(session.config)
     state.close()
     if not state.is_controller or state.shared is None:
         return
     try:
+        state.learn_shared()
+        _mask_again(session.config, state.redactor)
         json_path, html_path = state.settings.json_path, state.settings.html_path
         wanted = json_path is not None or html_path is not None
         if wanted and state.env is not None and state.config is not None:

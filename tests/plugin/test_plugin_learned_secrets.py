@@ -19,10 +19,24 @@ import pytest
 from plugin_project import write_project
 
 PAIRS = 4
+SETTLE_S = 0.3
 
 
 def _session(n: int) -> str:
     return f"s3cr3t+Sess/ion=VALUE{n:02d}"  # a new session each login, URL-unsafe characters
+
+
+def _settled(server: ThreadingHTTPServer) -> str:
+    """The latest session answered at least SETTLE_S ago: its check has its result by now,
+    also when another xdist worker ran it."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with server.lock:  # type: ignore[attr-defined]
+            old = [v for t, v in server.answered if t <= time.monotonic() - SETTLE_S]  # type: ignore[attr-defined]
+        if old:
+            return old[-1]
+        time.sleep(0.05)
+    return "no login was answered"
 
 
 class _CookieApi(BaseHTTPRequestHandler):
@@ -37,14 +51,15 @@ class _CookieApi(BaseHTTPRequestHandler):
             with server.lock:  # type: ignore[attr-defined]
                 server.logins += 1  # type: ignore[attr-defined]
                 value = _session(server.logins)  # type: ignore[attr-defined]
-            server.answered.set()  # type: ignore[attr-defined]
+                server.answered.append((time.monotonic(), value))  # type: ignore[attr-defined]
             body, status = b"login ok", 200
             cookie: str | None = f"session={value}; Path=/; HttpOnly"
-        else:  # /leak: fails, and shows the latest session in its body, also URL-encoded
-            server.answered.wait(30)  # type: ignore[attr-defined]
-            time.sleep(0.3)  # the login's check has its result (another xdist worker's too)
+        elif self.path == "/early-leak":  # the session the next login will set
             with server.lock:  # type: ignore[attr-defined]
-                value = _session(server.logins)  # type: ignore[attr-defined]
+                value = _session(server.logins + 1)  # type: ignore[attr-defined]
+            body, status, cookie = json.dumps({"debug_session": value}).encode(), 500, None
+        else:  # /leak: fails, and shows the latest session in its body, also URL-encoded
+            value = _settled(server)
             body = json.dumps({"debug_session": value, "q": quote_plus(value)}).encode()
             status, cookie = 500, None
         self.send_response(status)
@@ -60,7 +75,7 @@ def cookie_api() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _CookieApi)
     server.daemon_threads = True
     server.lock, server.logins = threading.Lock(), 0  # type: ignore[attr-defined]
-    server.answered = threading.Event()  # type: ignore[attr-defined]
+    server.answered = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               daemon=True)
     thread.start()
@@ -75,16 +90,23 @@ def _spellings(value: str) -> set[str]:
     return {value, quote_plus(value), quote(value, safe=""), quote(value)}
 
 
-@pytest.mark.parametrize("workers", ["0", "2"])
+def _checks(kinds: tuple[str, ...]) -> str:
+    return "suite: x\nfunction: api\nchecks:\n" + "".join(
+        f"  - name: {kind}{i}\n    get: /{kind}\n    expect: {{status: 200}}\n"
+        for i in range(PAIRS) for kind in kinds
+    )
+
+
+# serially; under xdist; and under xdist with the logins and the leaks in two files, one
+# per worker (--dist loadfile): the worker that renders a leak never saw a login
+@pytest.mark.parametrize("workers", [("-n", "0"), ("-n", "2", "--dist", "loadfile")])
 def test_a_set_cookie_value_in_a_later_checks_body_is_masked_everywhere(
-    pytester: pytest.Pytester, cookie_api: ThreadingHTTPServer, workers: str
+    pytester: pytest.Pytester, cookie_api: ThreadingHTTPServer, workers: tuple[str, ...]
 ) -> None:
     port = cookie_api.server_address[1]
-    checks = "".join(
-        f"  - name: login{i}\n    get: /login\n    expect: {{status: 200}}\n"
-        f"  - name: leak{i}\n    get: /leak\n    expect: {{status: 200}}\n"
-        for i in range(PAIRS)
-    )
+    split = "loadfile" in workers
+    suites = ({"a.yaml": _checks(("login",)), "b.yaml": _checks(("leak",)).replace("x", "y", 1)}
+              if split else {"x.yaml": _checks(("login", "leak"))})
     write_project(pytester.path, f"""\
         environments:
           web:
@@ -92,10 +114,10 @@ def test_a_set_cookie_value_in_a_later_checks_body_is_masked_everywhere(
             base_url: http://127.0.0.1:{port}
             functions:
               api: {{name: api}}
-        """, {"x.yaml": f"suite: x\nfunction: api\nchecks:\n{checks}"})
+        """, suites)
     junit, report = pytester.path / "j.xml", pytester.path / "s.json"
     result = pytester.runpytest_subprocess(
-        "suites", "--smoke-env", "web", "-n", workers, "-p", "no:cacheprovider",
+        "suites", "--smoke-env", "web", *workers, "-p", "no:cacheprovider",
         f"--junitxml={junit}", f"--smoke-json={report}", timeout=120,
     )
     result.assert_outcomes(passed=PAIRS, failed=PAIRS)
@@ -109,3 +131,30 @@ def test_a_set_cookie_value_in_a_later_checks_body_is_masked_everywhere(
             for spelled in _spellings(value):
                 assert spelled not in text, f"{spelled} in {where}"
 
+
+
+def test_a_value_shown_before_the_check_that_makes_it_secret_is_masked_at_the_end(
+    pytester: pytest.Pytester, cookie_api: ThreadingHTTPServer
+) -> None:
+    """The leak is rendered before the login answers with that value: pytest's summary
+    (printed at the end) and --junitxml (written at the end) are masked again then."""
+    port = cookie_api.server_address[1]
+    write_project(pytester.path, f"""\
+        environments:
+          web:
+            via: http
+            base_url: http://127.0.0.1:{port}
+            functions:
+              api: {{name: api}}
+        """, {"x.yaml": "suite: x\nfunction: api\nchecks:\n"
+                        "  - name: early\n    get: /early-leak\n    expect: {status: 200}\n"
+                        "  - name: login\n    get: /login\n    expect: {status: 200}\n"})
+    junit = pytester.path / "j.xml"
+    result = pytester.runpytest("suites", "--smoke-env", "web", "-p", "no:xdist",
+                                f"--junitxml={junit}")
+    result.assert_outcomes(passed=1, failed=1)
+    out = "\n".join(result.outlines + result.errlines)
+    assert '"debug_session": "***"' in out
+    for where, text in {"pytest's output": out, "--junitxml": junit.read_text()}.items():
+        for spelled in _spellings(_session(1)):
+            assert spelled not in text, f"{spelled} in {where}"
