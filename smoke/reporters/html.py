@@ -93,15 +93,19 @@ def _bytecode_cache(jinja2: Any) -> Any:
     an entry that cannot be read or written: compiled, as without one (never a failed
     report)."""
     import contextlib
+    import os
+    import stat
 
     from smoke.errors import SmokeError
     from smoke.userdirs import cache_root
 
     class Quiet(jinja2.FileSystemBytecodeCache):
         def load_bytecode(self, bucket: Any) -> None:
-            try:
+            try:  # a regular file only: opening a FIFO planted there blocks for ever
+                if not stat.S_ISREG(os.stat(self._get_cache_filename(bucket)).st_mode):
+                    return
                 super().load_bytecode(bucket)
-            except Exception:  # a corrupt entry
+            except Exception:  # missing, unreadable or corrupt: compiled
                 bucket.reset()
 
         def dump_bytecode(self, bucket: Any) -> None:

@@ -32,6 +32,7 @@ import functools
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -80,10 +81,17 @@ def is_known_valid(key: str | None) -> bool:
     if key is None:
         return False
     try:
-        with open(cache_dir() / key, "rb") as entry:
-            return entry.read(200) == _entry(key)
+        # non-blocking and a regular file only: a FIFO or device planted in the cache
+        # would block the open (and Ctrl-C with it) for ever
+        fd = os.open(cache_dir() / key, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except (OSError, ValueError):
         return False
+    try:
+        return stat.S_ISREG(os.fstat(fd).st_mode) and os.read(fd, 200) == _entry(key)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def remember_valid(key: str | None) -> None:

@@ -211,10 +211,9 @@ class HttpTransport:
                     timeout=timeout,
                 )
                 body = answer.content
-        except _TooSlow:
+        except _TooSlow as slow:
             raise CheckNotExecuted(
-                f"no complete answer from {url} within {check.timeout_s:g}s "
-                "(the answer was still arriving)"
+                f"no complete answer from {url} within {check.timeout_s:g}s ({slow})"
             ) from None
         except Exception as exc:
             problem = self._not_executed(exc, check, url)
@@ -260,22 +259,28 @@ class HttpTransport:
 
         httpx's timeouts bound each read, not the whole answer: a server that trickles
         its body a byte at a time would pass a ``timeout: 1`` check after a minute. The
-        body is read as it arrives, and the check ends once the time is up (at most one
-        read after it)."""
+        body is read as it arrives, and the check ends once the time is up (at the first
+        read after it: each read waits at most ``timeout`` too)."""
         deadline = t0 + total_s
         answer = client.send(
             client.build_request(method, url, params=params, headers=headers,
                                  content=content, timeout=timeout),
             stream=True,
         )
+        import httpx
+
         try:
             chunks: list[bytes] = []
-            for chunk in answer.iter_bytes():
-                chunks.append(chunk)
-                if time.perf_counter() > deadline:
-                    raise _TooSlow
-            if time.perf_counter() > deadline:
-                raise _TooSlow
+            try:
+                for chunk in answer.iter_bytes():
+                    chunks.append(chunk)
+                    if time.perf_counter() > deadline and not _all_read(answer):
+                        raise _TooSlow("the body was still arriving")
+            except httpx.TimeoutException:  # the headers came; the body stopped
+                raise _TooSlow("the headers came, then the body stopped arriving") from None
+            took = time.perf_counter() - t0
+            if took > total_s:
+                raise _TooSlow(f"the whole answer took {took:.2f}s")
         finally:
             answer.close()
         return answer, b"".join(chunks)
@@ -316,6 +321,12 @@ class HttpTransport:
 
 def _over() -> CheckNotExecuted:
     return CheckNotExecuted("not sent: the run is over (the HTTP transport is closed)")
+
+
+def _all_read(answer: Any) -> bool:
+    """Whether the body's declared length has arrived (False when none is declared)."""
+    length = answer.headers.get("content-length", "")
+    return bool(length.isdigit() and answer.num_bytes_downloaded >= int(length))
 
 
 class _TooSlow(Exception):

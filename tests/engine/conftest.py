@@ -50,6 +50,17 @@ class _Handler(BaseHTTPRequestHandler):
                     time.sleep(0.2)
             except OSError:  # the client gave up
                 pass
+        elif url.path == "/stall":  # the headers and 3 of 10 bytes, then nothing for 3 s
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", "10")
+            self.end_headers()
+            try:
+                self.wfile.write(b"xyz")
+                self.wfile.flush()
+                time.sleep(3)
+            except OSError:
+                pass
         elif url.path == "/redirect":
             self._send(307, {}, {"Location": "/health"})
         elif url.path == "/broken":

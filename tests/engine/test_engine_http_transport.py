@@ -252,11 +252,21 @@ def test_a_check_timeout_bounds_the_whole_answer_not_each_read(http_server: str)
     wait 1 s, so httpx's per-read timeout never fires: ``timeout: 1`` passed after 3 s."""
     transport = HttpTransport(http_server)
     t0 = time.perf_counter()
-    with pytest.raises(CheckNotExecuted, match=r"no complete answer from .*/trickle within 1s"):
+    with pytest.raises(CheckNotExecuted, match=r"no complete answer from .*/trickle within 1s "
+                       r"\(the body was still arriving\)"):
         transport.send(check_for(Request(path="/trickle"), timeout_s=1.0))
     assert time.perf_counter() - t0 < 2.5
     # a body that arrives in time is read whole, through the same path
     exchange = transport.send(check_for(Request(path="/trickle", query={"bytes": ("3",)}),
                                         timeout_s=5.0))
     assert exchange.response is not None and exchange.response.body == b"xxx"
+    transport.close()
+
+
+def test_a_body_that_stops_after_the_headers_is_said_so(http_server: str) -> None:
+    """The headers came, so "no answer" was wrong (second trial): the body stopped."""
+    transport = HttpTransport(http_server)
+    with pytest.raises(CheckNotExecuted, match=r"no complete answer from .*/stall within 1s "
+                       r"\(the headers came, then the body stopped arriving\)"):
+        transport.send(check_for(Request(path="/stall"), timeout_s=1.0))
     transport.close()

@@ -253,3 +253,28 @@ def test_no_home_directory_is_one_clear_error_where_a_cache_is_needed(
     known_valid.remember_valid("0" * 64)  # silently nothing
     monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
     assert cache_root() == Path("/somewhere/smoke")
+
+
+def test_a_fifo_planted_in_the_cache_is_no_entry_and_never_blocks(tmp_path: Path) -> None:
+    """Opening a FIFO for reading blocks until a writer comes (and a Ctrl-C with it):
+    the run hung for ever at its first load (second trial)."""
+    key = "f" * 64
+    (tmp_path / "validated").mkdir()
+    os.mkfifo(tmp_path / "validated" / key)
+    found: list[bool] = []
+    env = dict(os.environ, SMOKE_CACHE_DIR=str(tmp_path))
+    worker = threading.Thread(target=lambda: found.append(_in_env(env, key)), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "is_known_valid blocked on a FIFO"
+    assert found == [False]
+
+
+def _in_env(env: dict[str, str], key: str) -> bool:
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        return known_valid.is_known_valid(key)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)

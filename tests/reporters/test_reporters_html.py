@@ -263,3 +263,30 @@ def test_the_compiled_template_is_cached_and_a_bad_cache_never_fails_a_report(
     html._template.cache_clear()
     assert write(tmp_path / "d.html", run_events) == expected
     html._template.cache_clear()
+
+
+def test_a_fifo_planted_in_the_template_cache_never_blocks_the_report(
+    tmp_path: Path, run_events: list[RunEvent], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import threading
+
+    from smoke.reporters import html
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SMOKE_CACHE_DIR", str(cache))
+    html._template.cache_clear()
+    expected = write(tmp_path / "a.html", run_events)
+    (directory,) = (cache / "jinja2").iterdir()
+    (entry,) = directory.iterdir()
+    entry.unlink()
+    os.mkfifo(entry)
+    html._template.cache_clear()
+    written: list[str] = []
+    worker = threading.Thread(
+        target=lambda: written.append(write(tmp_path / "b.html", run_events)), daemon=True)
+    worker.start()
+    worker.join(20)
+    assert not worker.is_alive(), "the HTML report blocked on a FIFO in the template cache"
+    assert written == [expected]
+    html._template.cache_clear()
