@@ -77,7 +77,7 @@ def main() -> None:
         base_url = plan.environment.base_url or ""
 
         def bare() -> float:
-            transport = http_transport.HttpTransport(base_url, max_connections=args.concurrency)
+            transport = http_transport.HttpTransport(base_url)
             try:
                 t0 = time.process_time()
                 for check in checks:

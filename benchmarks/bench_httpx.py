@@ -177,7 +177,7 @@ def smoke(url: str, c: int) -> Iterator[Send]:
     from smoke.model import Check, Expect, Request
     from smoke.transports.http import HttpTransport
 
-    transport = HttpTransport(url, max_connections=c)
+    transport = HttpTransport(url)
     checks = [Check(suite="bench", name=f"item {i}", function="api", event="apigw-rest",
                     request=Request(path=f"/item/{i}", headers={"Accept": "application/json"},
                                     query={"q": ("1",)}), expect=Expect())

@@ -405,8 +405,7 @@ def connect(
 
         if not env.base_url:
             raise HarnessError(f"environment {env.name!r} uses via: http but has no base_url")
-        http = HttpTransport(env.base_url, timeout_s=http_timeout_s,
-                             max_connections=max(1, concurrency))
+        http = HttpTransport(env.base_url, timeout_s=http_timeout_s)
         stack.callback(http.close)
         if not env.scans_logs:
             return Connection(http, {}, None)

@@ -108,7 +108,6 @@ class HttpTransport:
         *,
         timeout_s: float = 10.0,
         connect_timeout_s: float = 5.0,
-        max_connections: int = 32,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         import httpx
@@ -116,7 +115,6 @@ class HttpTransport:
         self.base_url = base_url
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s
-        self._client_default = httpx.USE_CLIENT_DEFAULT
         verify: Any = True
         if transport is None:
             if urlsplit(base_url).scheme.lower() == "http":
@@ -135,9 +133,8 @@ class HttpTransport:
             trust_env=False,
             headers={"User-Agent": "smoke-lambda (post-deploy smoke tests)"},
         )
-        # ``max_connections`` is the run's concurrency: the engine runs that many worker
-        # threads, one connection each, so it bounds the connections without a shared pool.
-        self.max_connections = max_connections
+        # the engine's worker threads (the run's concurrency), one connection each, bound
+        # the connections without a shared pool
         self._local = threading.local()
         self._lock = threading.Lock()
         self._clients: dict[threading.Thread, httpx.Client] = {}
@@ -195,20 +192,16 @@ class HttpTransport:
             [(k, v) for k, values in query.items() for v in values] if query else None
         )
         headers = dict(request.headers)
-        timeout: Any = self._client_default
-        if check.timeout_s:
-            timeout = _timeout(check.timeout_s, self.connect_timeout_s)
         started_at = time.time()
         t0 = time.perf_counter()
         try:
             if check.timeout_s:
                 answer, body = self._within(
-                    client, check.timeout_s, t0, method, url, params, headers, request.body, timeout
+                    client, check.timeout_s, t0, method, url, params, headers, request.body
                 )
-            else:
+            else:  # the client's timeouts
                 answer = client.request(
-                    method, url, params=params, headers=headers, content=request.body,
-                    timeout=timeout,
+                    method, url, params=params, headers=headers, content=request.body
                 )
                 body = answer.content
         except _TooSlow as slow:
@@ -250,10 +243,9 @@ class HttpTransport:
             response=response,
         )
 
-    @staticmethod
     def _within(
-        client: Any, total_s: float, t0: float, method: str, url: str, params: Any,
-        headers: dict[str, str], content: bytes | None, timeout: Any,
+        self, client: Any, total_s: float, t0: float, method: str, url: str, params: Any,
+        headers: dict[str, str], content: bytes | None,
     ) -> tuple[Any, bytes]:
         """The answer and its body, all of it within a check's ``timeout``.
 
@@ -261,14 +253,15 @@ class HttpTransport:
         its body a byte at a time would pass a ``timeout: 1`` check after a minute. The
         body is read as it arrives, and the check ends once the time is up (at the first
         read after it: each read waits at most ``timeout`` too)."""
+        import httpx
+
         deadline = t0 + total_s
+        timeout = httpx.Timeout(total_s, connect=self.connect_timeout_s)
         answer = client.send(
             client.build_request(method, url, params=params, headers=headers,
                                  content=content, timeout=timeout),
             stream=True,
         )
-        import httpx
-
         try:
             chunks: list[bytes] = []
             try:
@@ -331,12 +324,6 @@ def _all_read(answer: Any) -> bool:
 
 class _TooSlow(Exception):
     """A check's whole answer took longer than its ``timeout``."""
-
-
-def _timeout(total_s: float, connect_s: float) -> Any:
-    import httpx
-
-    return httpx.Timeout(total_s, connect=connect_s)
 
 
 def _reason(exc: Exception) -> str:
