@@ -43,15 +43,9 @@ class RunAborted(HarnessError):
 
 
 def _default_evaluate(check: Check, exchange: Exchange) -> tuple[Failure, ...]:
-    global _evaluate
-    if _evaluate is None:  # imported on first use: smoke.verdicts imports json and re
-        from smoke.verdicts import evaluate
+    from smoke.verdicts import evaluate  # on first use: smoke.verdicts imports json and re
 
-        _evaluate = evaluate
-    return _evaluate(check, exchange)
-
-
-_evaluate: Evaluate | None = None
+    return evaluate(check, exchange)
 
 
 def execute_check(
@@ -190,14 +184,17 @@ def run_checks(
                 outcome = exc
             reports.put((index, outcome))
 
+    def announce(index: int) -> None:
+        if index not in announced:
+            announced.add(index)
+            emit(CheckStarted(checks[index]))
+
     def record(index: int, outcome: object) -> None:
         nonlocal fatal
         if index in results:  # reported after the grace period: already NOT_RUN
             return
         check = checks[index]
-        if index not in announced:
-            announced.add(index)
-            emit(CheckStarted(check))
+        announce(index)
         if outcome is _STARTED:
             return
         if isinstance(outcome, CheckResult):
@@ -256,9 +253,7 @@ def run_checks(
             for index in running:
                 if index in results:
                     continue
-                if index not in announced:
-                    announced.add(index)
-                    emit(CheckStarted(checks[index]))
+                announce(index)
                 result = CheckResult(
                     checks[index], Outcome.NOT_RUN,
                     error=f"{halted or 'not run'} (still running after a {grace_s:g}s grace period)",
