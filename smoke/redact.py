@@ -211,6 +211,11 @@ class Redactor:
                             self._secrets.update(new)
                             self._pending.extend(new)
 
+    def _learn_cookies(self, values: Iterable[str]) -> None:
+        """Cookie header values: each cookie's value is secret, the names and the
+        Set-Cookie attributes are not."""
+        self._learn(values, lambda text: cookie_values(text, header=True), whole_as_is=True)
+
     def _compiled(self) -> re.Pattern[str] | None:
         """The pattern of every secret learned so far (compiled now if any is pending)."""
         with self._lock:
@@ -230,7 +235,7 @@ class Redactor:
                 continue
             given = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
             if lowered in ("cookie", "set-cookie"):  # only the cookies' values are secret
-                self._learn(given, lambda text: cookie_values(text, header=True), whole_as_is=True)
+                self._learn_cookies(given)
             else:
                 self.add(*given)
 
@@ -246,8 +251,7 @@ class Redactor:
                 self.add_headers(headers)
         cookies = event.get("cookies")
         if isinstance(cookies, list):  # v2: one "name=value" each, only the value secret
-            self._learn([str(c) for c in cookies], lambda text: cookie_values(text, header=True),
-                        whole_as_is=True)
+            self._learn_cookies([str(c) for c in cookies])
         token = event.get("authorizationToken")  # a TOKEN authorizer's event
         if isinstance(token, str):
             self.add(token)
