@@ -14,11 +14,11 @@ import os
 import re
 import tempfile
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from smoke.model import SENSITIVE_HEADERS, CheckResult, Failure, Outcome, ScanResult
+from smoke.model import CheckResult, Failure, Outcome, ScanResult
 from smoke.redact import Redactor
 from smoke.run_events import (
     CheckFinished,
@@ -40,55 +40,30 @@ LABELS = {
 
 
 _learned: weakref.WeakKeyDictionary[Redactor, RunEvent] = weakref.WeakKeyDictionary()
-# (lower-case header name, value) pairs each redactor has already learned: a run sends the
-# same Authorization with every check, and learning a value (its ~40 spellings) costs
-# ~90 us; seeing it again costs a set lookup
-_known: weakref.WeakKeyDictionary[Redactor, set[tuple[str, str]]] = weakref.WeakKeyDictionary()
 
 
 def learn(redactor: Redactor, event: RunEvent) -> None:
     """Teach ``redactor`` the sensitive header values an event carries.
 
     Every reporter calls this for every event, and they usually share one redactor:
-    the event it has just learned is not read again (10,000 checks, three reporters),
-    nor a header value the redactor has already learned from an earlier event.
+    the event it has just learned is not read again (10,000 checks, three reporters);
+    a value the redactor already knows costs it a set lookup (``Redactor._learn``).
     """
     if _learned.get(redactor) is event:
         return
     _learned[redactor] = event
-    known = _known.get(redactor)
-    if known is None:
-        known = _known[redactor] = set()
     if isinstance(event, RunStarted):
         for check in event.checks:
-            _learn_headers(redactor, known, check.request.headers)
+            redactor.add_headers(check.request.headers)
     elif isinstance(event, CheckFinished):
         exchange = event.result.exchange
         if exchange is not None:
             headers = exchange.request_summary.get("headers")
             if isinstance(headers, dict):
-                _learn_headers(redactor, known, headers)
+                redactor.add_headers(headers)
             if exchange.response is not None:
-                _learn_headers(redactor, known, exchange.response.headers)
-                _learn_headers(redactor, known, exchange.response.multi_headers)
-
-
-def _learn_headers(redactor: Redactor, known: set[tuple[str, str]],
-                   headers: Mapping[str, Any]) -> None:
-    """``redactor.add_headers`` for the sensitive headers whose value it has not seen."""
-    if not headers:
-        return
-    new: dict[str, Any] = {}
-    for name, value in headers.items():
-        lowered = name.lower()
-        if lowered not in SENSITIVE_HEADERS:
-            continue
-        key = (lowered, repr(value) if isinstance(value, (list, tuple)) else str(value))
-        if key not in known:
-            new[name] = value
-            known.add(key)
-    if new:
-        redactor.add_headers(new)
+                redactor.add_headers(exchange.response.headers)
+                redactor.add_headers(exchange.response.multi_headers)
 
 
 class RunRecord:
