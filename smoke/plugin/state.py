@@ -212,11 +212,15 @@ def pytest_report_from_serializable(
     state = config.stash.get(STATE_KEY, None)
     if state is not None and state.shared is not None and isinstance(report, pytest.TestReport):
         state.learn_shared()
-        final = state.redactor.final
-        if isinstance(report.longrepr, str):
-            report.longrepr = final(report.longrepr)
-        report.sections = [(title, final(text)) for title, text in report.sections]
+        _mask_report(report, state.redactor)
     return report
+
+
+def _mask_report(report: pytest.TestReport, redactor: Redactor) -> None:
+    """A report's text (its failure and captured sections) through ``Redactor.final``."""
+    if isinstance(report.longrepr, str):
+        report.longrepr = redactor.final(report.longrepr)
+    report.sections = [(title, redactor.final(text)) for title, text in report.sections]
 
 
 def stop_after_failures(config: pytest.Config) -> int:
@@ -258,8 +262,8 @@ def _mask_again(config: pytest.Config, redactor: Redactor) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     for reports in getattr(reporter, "stats", {}).values():
         for report in reports:
-            if isinstance(report, pytest.TestReport) and isinstance(report.longrepr, str):
-                report.longrepr = redactor.final(report.longrepr)
+            if isinstance(report, pytest.TestReport):
+                _mask_report(report, redactor)
     xmlpath = getattr(config.option, "xmlpath", None)
     if xmlpath:
         path = config.invocation_params.dir / os.path.expanduser(os.path.expandvars(xmlpath))
