@@ -107,14 +107,7 @@ def test_a_set_cookie_value_in_a_later_checks_body_is_masked_everywhere(
     split = "loadfile" in workers
     suites = ({"a.yaml": _checks(("login",)), "b.yaml": _checks(("leak",)).replace("x", "y", 1)}
               if split else {"x.yaml": _checks(("login", "leak"))})
-    write_project(pytester.path, f"""\
-        environments:
-          web:
-            via: http
-            base_url: http://127.0.0.1:{port}
-            functions:
-              api: {{name: api}}
-        """, suites)
+    write_project(pytester.path, _config(port), suites)
     junit, report = pytester.path / "j.xml", pytester.path / "s.json"
     result = pytester.runpytest_subprocess(
         "suites", "--smoke-env", "web", *workers, "-p", "no:cacheprovider",
@@ -128,8 +121,7 @@ def test_a_set_cookie_value_in_a_later_checks_body_is_masked_everywhere(
     sessions = [_session(n) for n in range(1, PAIRS + 1)]
     for where, text in outputs.items():
         for value in sessions:
-            for spelled in _spellings(value):
-                assert spelled not in text, f"{spelled} in {where}"
+            _assert_nowhere(value, text, where)
 
 
 
@@ -139,14 +131,7 @@ def test_a_value_shown_before_the_check_that_makes_it_secret_is_masked_at_the_en
     """The leak is rendered before the login answers with that value: pytest's summary
     (printed at the end) and --junitxml (written at the end) are masked again then."""
     port = cookie_api.server_address[1]
-    write_project(pytester.path, f"""\
-        environments:
-          web:
-            via: http
-            base_url: http://127.0.0.1:{port}
-            functions:
-              api: {{name: api}}
-        """, {"x.yaml": "suite: x\nfunction: api\nchecks:\n"
+    write_project(pytester.path, _config(port), {"x.yaml": "suite: x\nfunction: api\nchecks:\n"
                         "  - name: early\n    get: /early-leak\n    expect: {status: 200}\n"
                         "  - name: login\n    get: /login\n    expect: {status: 200}\n"})
     junit = pytester.path / "j.xml"
@@ -156,5 +141,20 @@ def test_a_value_shown_before_the_check_that_makes_it_secret_is_masked_at_the_en
     out = "\n".join(result.outlines + result.errlines)
     assert '"debug_session": "***"' in out
     for where, text in {"pytest's output": out, "--junitxml": junit.read_text()}.items():
-        for spelled in _spellings(_session(1)):
-            assert spelled not in text, f"{spelled} in {where}"
+        _assert_nowhere(_session(1), text, where)
+
+
+def _config(port: int) -> str:
+    return f"""\
+        environments:
+          web:
+            via: http
+            base_url: http://127.0.0.1:{port}
+            functions:
+              api: {{name: api}}
+        """
+
+
+def _assert_nowhere(value: str, text: str, where: str) -> None:
+    for spelled in _spellings(value):
+        assert spelled not in text, f"{spelled} in {where}"
