@@ -261,11 +261,15 @@ def run_main() -> None:
     An interrupted run (Ctrl-C, SIGTERM, --deadline) has written its reports and closed
     the transport and local runtime; a check still stuck in I/O must not hold the exit.
     """
+    from smoke import gcpolicy
+
+    gcpolicy.pause_start()  # collection resumes when the checks start: see gcpolicy
     code = main()
     if code in (130, 143) or _INTERRUPTED.is_set():
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+    gcpolicy.before_exit()
     sys.exit(code)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from smoke import gcpolicy
 from smoke.errors import HarnessError, SmokeError
 from smoke.model import (
     Check,
@@ -309,6 +310,7 @@ class Runner:
         self.emit(RunStarted(env.name, plan.checks, started, functions, meta))
         message = None
         aborted = False
+        gcpolicy.end_start()  # the checks' answers are the run's garbage: collect again
         try:
             results = run_checks(
                 plan.checks, transport, functions, [_Through(self)],

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from smoke.errors import ConfigError
+from smoke.gcpolicy import paused_gc
 from smoke.loading.interpolate import has_placeholder, interpolate
 from smoke.loading.yamlload import (
     key_location,
     load_yaml_text,
     node_location,
-    paused_gc,
     quote_lines,
     to_plain,
 )

@@ -12,11 +12,9 @@ quoted lines.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ import yaml
 from yaml.events import AliasEvent
 
 from smoke.errors import ConfigError
+from smoke.gcpolicy import paused_gc
 from smoke.model import Location
 
 MAX_BYTES = 1024 * 1024
@@ -646,25 +645,6 @@ def load_yaml_text(path: str | Path) -> tuple[Any, str]:
     file = str(path)
     text = read_text(path)
     return parse_yaml_text(text, file), text
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside: for building a document and its model.
-
-    Building 10,000 checks allocates a few hundred thousand objects (nodes, marks,
-    mappings, dataclasses) that all stay alive until the document is built, and each
-    collection the allocations trigger walks them again: a quarter of ``load_plan``'s
-    time. Nothing is lost: cycles made meanwhile are collected after (a no-op if the
-    collector was already off, e.g. a nested pause).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def parse_yaml_text(text: str, file: str) -> Any:

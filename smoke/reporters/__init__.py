@@ -268,7 +268,7 @@ def write_report(path: Path, text: str | Iterable[str], redactor: Redactor) -> N
     10,000 checks allocates hundreds of thousands of short-lived objects, and each
     collection they trigger walks every live object of the run again (a third of the
     JUnit report's time)."""
-    from smoke.loading.yamlload import paused_gc
+    from smoke.gcpolicy import paused_gc
 
     with paused_gc():
         if isinstance(text, str):

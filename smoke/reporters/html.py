@@ -425,7 +425,7 @@ class HtmlReporter(FileReporter):
         return None if data is None else render(data)
 
     def shutdown(self) -> None:
-        from smoke.loading.yamlload import paused_gc
+        from smoke.gcpolicy import paused_gc
 
         with paused_gc():  # as write_report: no collection walks the run's objects again
             data = report_data(self.run, self.redactor)

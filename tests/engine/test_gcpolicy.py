@@ -1,0 +1,136 @@
+"""When the cyclic garbage collector runs in a smoke process (smoke.gcpolicy)."""
+
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from smoke import gcpolicy
+
+
+@pytest.fixture
+def collector() -> Iterator[None]:
+    """Whatever a test does to the collector is undone after it."""
+    was_enabled = gc.isenabled()
+    yield
+    gcpolicy._paused_for_start = False
+    gc.unfreeze()
+    if was_enabled:
+        gc.enable()
+    else:
+        gc.disable()
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, list[bool]]]:
+    """A loopback server that records whether the collector was on at each request."""
+    seen: list[bool] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(gc.isenabled())
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def _project(root: Path, base_url: str, checks: int) -> Path:
+    (root / "suites").mkdir()
+    (root / "smoke.yaml").write_text(
+        f"environments:\n  dev:\n    via: http\n    base_url: {base_url}\n"
+        "    functions:\n      api: {name: fn}\n", encoding="utf-8")
+    (root / "suites" / "s.yaml").write_text(
+        "suite: s\nfunction: api\nchecks:\n"
+        + "".join(f"  - {{name: c{i}, get: /c/{i}, expect: {{status: 200}}}}\n"
+                  for i in range(checks)),
+        encoding="utf-8")
+    return root / "smoke.yaml"
+
+
+@pytest.mark.usefixtures("collector")
+def test_collection_paused_at_start_resumes_when_the_checks_start(
+        tmp_path: Path, server: tuple[str, list[bool]]) -> None:
+    from smoke.runner import Runner, RunOptions
+
+    url, seen = server
+    config = _project(tmp_path, url, 4)
+    gc.enable()
+    frozen_before = gc.get_freeze_count()
+    gcpolicy.pause_start()
+    assert not gc.isenabled()
+    outcome = Runner(RunOptions("dev", config_path=str(config), concurrency=2), []).run()
+    assert outcome.exit_code == 0, outcome.message
+    assert seen == [True] * 4  # every check was sent with the collector on again
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > frozen_before  # start-up's objects: never walked again
+
+
+@pytest.mark.usefixtures("collector")
+def test_a_collector_already_off_stays_off() -> None:
+    gc.disable()
+    frozen_before = gc.get_freeze_count()
+    gcpolicy.pause_start()
+    gcpolicy.end_start()
+    assert not gc.isenabled()
+    assert gc.get_freeze_count() == frozen_before
+    with gcpolicy.paused_gc():
+        assert not gc.isenabled()
+    assert not gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector")
+def test_without_a_start_pause_the_run_leaves_the_collector_alone(
+        tmp_path: Path, server: tuple[str, list[bool]]) -> None:
+    """The pytest plugin and callers of ``main()`` never pause: nothing is frozen for them."""
+    from smoke.runner import Runner, RunOptions
+
+    url, seen = server
+    config = _project(tmp_path, url, 2)
+    gc.enable()
+    frozen_before = gc.get_freeze_count()
+    outcome = Runner(RunOptions("dev", config_path=str(config), concurrency=1), []).run()
+    assert outcome.exit_code == 0 and seen == [True, True]
+    assert gc.get_freeze_count() == frozen_before
+
+
+def test_the_console_script_exit_still_runs_atexit_and_flushes(
+        tmp_path: Path, server: tuple[str, list[bool]]) -> None:
+    """The exit freezes objects; it does not skip what an exit runs (os._exit would):
+    atexit handlers run, and stdout piped to a file is complete."""
+    url, _ = server
+    _project(tmp_path, url, 30)
+    out = tmp_path / "out.txt"
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('atexit ran', file=sys.stderr))\n"
+            "sys.argv = ['smoke', 'run', 'dev', '--json', 'r.json']\n"
+            "from smoke.cli import run_main\n"
+            "run_main()\n")
+    with open(out, "w", encoding="utf-8") as stdout:
+        proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, stdout=stdout,
+                              stderr=subprocess.PIPE, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.rstrip().endswith("atexit ran")
+    text = out.read_text(encoding="utf-8")
+    assert sum(line.startswith("PASS ") for line in text.splitlines()) == 30, text
+    assert "30 check(s): 30 passed" in text and text.rstrip().endswith("exit code 0"), text
+    assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["totals"]["passed"] == 30
