@@ -59,6 +59,8 @@ def session(env: Environment) -> Any:
             return found
         import botocore.session
 
+        from smoke.awsdata import install
+
         try:
             if env.is_local:
                 # smoke's local runtime checks no signature: a machine without AWS
@@ -74,6 +76,7 @@ def session(env: Environment) -> Any:
                 made.get_scoped_config()  # an unknown profile: ProfileNotFound now
         except Exception as exc:
             raise translate(exc, f"open the AWS session of environment '{env.name}'") from exc
+        install(made)  # botocore's data (models, endpoints) loaded for half the CPU
         _sessions[key] = made
         return made
 

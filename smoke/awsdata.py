@@ -1,0 +1,102 @@
+"""botocore's data loader (service models, endpoint rulesets, ``endpoints.json``), cheaper.
+
+Every botocore session of smoke loads its JSON data through a ``Loader`` made here,
+registered as the session's ``data_loader`` component (``Session.lazy_register_component``,
+as botocore registers its own, with the same search path: ``AWS_DATA_PATH`` / the
+``data_path`` setting, then ``~/.aws/models``, then botocore's data). It loads the same
+files and gives the same data and the same errors; two things it does not do, measured
+on the first Lambda client of a run (``benchmarks/README.md``, "Third session: start of a
+run via invoke"):
+
+- parse JSON into ``OrderedDict``\\ s (``object_pairs_hook``): a Python pair list and an
+  ``OrderedDict`` per JSON object, ~2x the CPU of ``json.loads`` into plain dicts, which
+  keep their order too. botocore reads the data by key and iterates it; it never relies
+  on the ``OrderedDict`` type (its model classes make their own);
+- list every service directory of botocore's data (~430 ``listdir``, ~1,300 ``stat``)
+  each time a model type is first loaded, to check that the service exists: listing the
+  service's own directory tells the same. A service botocore does not know still gets
+  botocore's own ``UnknownServiceError``, from botocore's own code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import json
+import logging
+import os
+from typing import Any
+
+from botocore.exceptions import DataNotFoundError
+from botocore.loaders import ExtrasProcessor, JSONFileLoader, Loader, instance_cache
+
+# botocore's own order (``botocore.loaders``): plain JSON first, then gzipped
+_OPENERS: dict[str, Any] = {".json": open, ".json.gz": gzip.open}
+_log = logging.getLogger("botocore.loaders")
+
+
+class JSONFiles(JSONFileLoader):
+    """botocore's ``JSONFileLoader`` (the ``file_loader`` of a ``Loader``): its two
+    methods, the same files in the same order, with plain dicts."""
+
+    def exists(self, file_path: str) -> bool:
+        return any(os.path.isfile(file_path + ext) for ext in _OPENERS)
+
+    def load_file(self, file_path: str) -> Any:
+        for ext, opener in _OPENERS.items():
+            full_path = file_path + ext
+            if not os.path.isfile(full_path):
+                continue
+            with opener(full_path, "rb") as fp:
+                payload = fp.read().decode("utf-8")
+            _log.debug("Loading JSON file: %s", full_path)  # botocore's own debug line
+            return json.loads(payload)
+        return None
+
+
+class DataLoader(Loader):
+    FILE_LOADER_CLASS = JSONFiles
+
+    @instance_cache
+    def load_service_model(
+        self, service_name: str, type_name: str, api_version: str | None = None
+    ) -> Any:
+        """botocore's ``load_service_model``, without listing every service first."""
+        version = None
+        if api_version is None and self._listed(service_name):
+            with contextlib.suppress(DataNotFoundError):
+                # lists only this service's directories; a service is known for this type
+                # exactly when one of them has the file (botocore's own test, per service)
+                version = self.determine_latest_version(service_name, type_name)
+        if version is None:  # botocore's own path (and its own UnknownServiceError)
+            return super().load_service_model(service_name, type_name, api_version)
+        model = self.load_data(os.path.join(service_name, version, type_name))
+        extras: list[Any] = []
+        for extras_type in self.extras_types:
+            name = os.path.join(service_name, version, f"{type_name}.{extras_type}-extras")
+            with contextlib.suppress(DataNotFoundError):
+                extras.append(self.load_data(name))
+        ExtrasProcessor().process(model, extras)
+        return model
+
+    def _listed(self, service_name: str) -> bool:
+        """True when a search path lists ``service_name`` (by its exact name, as botocore's
+        list of services has it, also on a case-insensitive file system)."""
+        return any(
+            service_name in os.listdir(path) for path in self.search_paths if os.path.isdir(path)
+        )
+
+
+def create_loader(search_path_string: str | None = None) -> DataLoader:
+    """botocore's ``create_loader`` (``AWS_DATA_PATH``: paths joined by ``os.pathsep``)."""
+    if search_path_string is None:
+        return DataLoader()
+    paths = [os.path.expanduser(os.path.expandvars(p)) for p in search_path_string.split(os.pathsep)]
+    return DataLoader(extra_search_paths=paths)
+
+
+def install(session: Any) -> None:
+    """Make ``session`` load its data with :class:`DataLoader` (before its first client)."""
+    session.lazy_register_component(
+        "data_loader", lambda: create_loader(session.get_config_variable("data_path"))
+    )
