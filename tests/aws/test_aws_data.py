@@ -89,3 +89,78 @@ def test_sessions_load_with_it_and_clients_work(monkeypatch: pytest.MonkeyPatch)
         assert made.can_paginate("list_functions")
     finally:
         aws.forget_sessions()
+
+
+# ------------------------------------------------------------ botocore's files, kept parsed
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SMOKE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "botocore-data"
+
+
+def test_botocore_files_are_kept_parsed_and_read_back(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = awsdata.DataLoader().load_service_model("lambda", "service-2")
+    entries = sorted(cache.iterdir())
+    assert len(entries) == 1 and not entries[0].name.startswith(".")  # no temporary left
+    with monkeypatch.context() as patched:
+        patched.setattr(awsdata.json, "loads", _no_json)
+        kept = awsdata.DataLoader().load_service_model("lambda", "service-2")
+    _same(kept, fresh)
+    _same(kept, Loader().load_service_model("lambda", "service-2"))
+
+
+def test_a_damaged_or_foreign_entry_is_parsed_again(cache: Path) -> None:
+    awsdata.DataLoader().load_data("endpoints")
+    (entry,) = cache.iterdir()
+    whole = entry.read_bytes()
+    for damaged in (whole[:-7], whole[:100] + bytes([whole[100] ^ 1]) + whole[101:], b"junk"):
+        entry.write_bytes(damaged)
+        _same(awsdata.DataLoader().load_data("endpoints"), Loader().load_data("endpoints"))
+        assert entry.read_bytes() == whole  # written again, whole
+    entry.unlink()
+    entry.mkdir()  # not a regular file: ignored, and not replaced
+    _same(awsdata.DataLoader().load_data("endpoints"), Loader().load_data("endpoints"))
+
+
+def test_no_usable_cache_directory_still_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("SMOKE_CACHE_DIR", str(blocker / "cache"))  # cannot be made
+    _same(awsdata.DataLoader().load_data("partitions"), Loader().load_data("partitions"))
+    monkeypatch.delenv("SMOKE_CACHE_DIR")
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("HOME")
+    monkeypatch.setattr(Path, "home", _no_home)
+    _same(awsdata.DataLoader().load_data("partitions"), Loader().load_data("partitions"))
+
+
+def test_only_botocore_s_own_files_are_kept(cache: Path, tmp_path: Path) -> None:
+    target = tmp_path / "models" / "lambda" / "2015-03-31"
+    target.mkdir(parents=True)
+    (target / "service-2.json").write_text('{"metadata": {}, "shapes": {}}', encoding="utf-8")
+    loader = awsdata.create_loader(str(tmp_path / "models"))
+    assert loader.load_service_model("lambda", "service-2") == {"metadata": {}, "shapes": {}}
+    assert not cache.exists()
+
+
+def test_a_changed_file_has_another_key(tmp_path: Path) -> None:
+    from botocore import BOTOCORE_ROOT
+
+    path = str(Path(BOTOCORE_ROOT) / "data" / "partitions.json")
+    assert awsdata._key(path) == awsdata._key(path)
+    assert awsdata._key(str(tmp_path / "partitions.json")) is None  # not botocore's
+    assert awsdata._key(path + ".missing") is None
+
+
+def _no_json(*args: object, **kwargs: object) -> object:
+    raise AssertionError("parsed the JSON again instead of reading the kept copy")
+
+
+def _no_home() -> Path:
+    raise RuntimeError("no home")
