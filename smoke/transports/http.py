@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import functools
 import http.cookiejar
+import sys
 import threading
 import time
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -62,6 +64,63 @@ class _NoCookieJar(http.cookiejar.CookieJar):
         pass
 
 
+_HTTPX_CLI = "httpx._main"
+_IMPORTING = threading.Lock()
+
+
+def import_httpx() -> None:
+    """Import ``httpx`` without its command-line client, until someone asks for that.
+
+    httpx's ``__init__`` runs ``from ._main import main`` in a ``try``: when click and
+    pygments are installed (Flask, pytest...), that imports them (~20 ms of a run's start;
+    rich too, with ``httpx[cli]``) before it fails on rich or succeeds, and smoke never
+    uses httpx's CLI. So for smoke's first import of httpx only, ``sys.modules`` holds
+    ``None`` for ``httpx._main`` (documented: importing it then raises ``ImportError``,
+    which httpx catches), and the entry is removed right after. ``httpx.main`` is then
+    found on demand (a module ``__getattr__``, PEP 562): whoever reads it in smoke's
+    process (the pytest plugin runs in the user's) gets what a plain ``import httpx``
+    gives, the CLI if its dependencies are installed, else httpx's message of what to
+    install. Already imported (by the user, or before): nothing is done. Callers then
+    ``import httpx`` as usual (which also waits for an import under way in a thread).
+    """
+    if "httpx" in sys.modules:
+        return
+    with _IMPORTING:
+        if "httpx" in sys.modules:
+            return
+        blocked = _HTTPX_CLI not in sys.modules
+        if blocked:
+            sys.modules[_HTTPX_CLI] = None  # type: ignore[assignment]
+        try:
+            import httpx
+        finally:
+            if blocked and _HTTPX_CLI in sys.modules and sys.modules[_HTTPX_CLI] is None:
+                del sys.modules[_HTTPX_CLI]
+        if blocked and "main" in vars(httpx):  # httpx's stub: the import was refused
+            _cli_on_demand(httpx, vars(httpx).pop("main"))
+
+
+def _cli_on_demand(module: ModuleType, stub: Any) -> None:
+    """``module.main`` imported when it is first read, as ``module`` would have at import."""
+
+    def __getattr__(name: str) -> Any:
+        if name != "main":
+            raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
+        try:
+            from httpx._main import main
+        except ImportError:  # as httpx's own __init__: its stub that says what to install
+            main = stub
+        else:  # httpx names itself the module of all it exports (its Client says so)
+            witness = getattr(module, "Client", None)
+            if "main" in getattr(module, "__all__", ()) and \
+                    getattr(witness, "__module__", None) == module.__name__:
+                main.__module__ = module.__name__
+        setattr(module, "main", main)  # noqa: B010 - the next read finds it as usual
+        return main
+
+    setattr(module, "__getattr__", __getattr__)  # noqa: B010
+
+
 @functools.cache
 def _client_class() -> type[httpx.Client]:
     """``httpx.Client`` whose ``cookies`` are an empty ``Cookies`` that extracts nothing.
@@ -71,6 +130,7 @@ def _client_class() -> type[httpx.Client]:
     (~60 us per request, measured). httpx reads ``self.cookies`` for both the merge and
     the extraction; were that to change, the jar still stores nothing.
     """
+    import_httpx()
     import httpx
 
     class _NoCookies(httpx.Cookies):
@@ -110,6 +170,7 @@ class HttpTransport:
         connect_timeout_s: float = 5.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        import_httpx()
         import httpx
 
         self.base_url = base_url

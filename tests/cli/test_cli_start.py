@@ -1,0 +1,115 @@
+"""What `smoke run` does at start-up, and that what it skips changes nothing anyone sees.
+
+- httpx's own command-line client (``httpx._main``: click, pygments, rich) is not
+  imported by smoke's import of httpx, and ``httpx.main`` is still, for anyone who reads
+  it in the same process (the pytest plugin runs in the user's), exactly what a plain
+  ``import httpx`` gives: the CLI with httpx[cli] installed, else httpx's own stub.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_support import HEALTHY_SUITE, REPO, ProjectFactory
+
+# the same program, with and without smoke importing httpx first
+_HTTPX_MAIN = """\
+import sys
+if SMOKE_FIRST:
+    from smoke.transports.http import HttpTransport
+    HttpTransport("http://127.0.0.1:9").close()
+    assert "httpx" in sys.modules
+    assert "httpx._main" not in sys.modules and "click" not in sys.modules, "CLI imported"
+import httpx
+main = httpx.main
+from httpx import main as again
+assert again is main
+assert not hasattr(httpx, "no_such_name")
+print(type(main).__name__, getattr(main, "__module__", None), getattr(main, "name", None))
+sys.argv = ["httpx", "--help"]
+main()
+"""
+
+
+def _env(extra_path: Path | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    paths = [str(REPO), *([str(extra_path)] if extra_path else []), env.get("PYTHONPATH", "")]
+    env["PYTHONPATH"] = os.pathsep.join(paths)
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    return env
+
+
+def _httpx_main(smoke_first: bool, extra_path: Path | None = None) -> tuple[int, str]:
+    code = f"SMOKE_FIRST = {smoke_first}\n" + _HTTPX_MAIN
+    proc = subprocess.run([sys.executable, "-c", code], env=_env(extra_path),
+                          capture_output=True, text=True, timeout=60)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, proc.stdout
+
+
+def test_httpx_main_is_what_a_plain_import_gives_after_smoke_imported_httpx() -> None:
+    plain = _httpx_main(False)
+    assert _httpx_main(True) == plain
+    assert plain[1].strip(), "httpx.main printed nothing"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("click") is None,
+                    reason="click is not installed: httpx could not import it anyway")
+def test_a_run_over_http_does_not_import_httpx_cli(project: ProjectFactory,
+                                                   tmp_path: Path) -> None:
+    config = project({"api": HEALTHY_SUITE})
+    code = (
+        "import sys\n"
+        "from smoke.cli import main\n"
+        f"rc = main(['run', 'prod', '--config', {str(config)!r}])\n"
+        "print('RC', rc)\n"
+        "print('CLI', sorted(m for m in ('httpx._main', 'click', 'pygments', 'rich')"
+        " if m in sys.modules))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_env(),
+                          capture_output=True, text=True, timeout=60)
+    assert "RC 0" in proc.stdout, proc.stdout + proc.stderr
+    assert "CLI []" in proc.stdout, proc.stdout
+
+
+# httpx[cli]'s own dependencies besides click and pygments (both in the dev environment)
+CLI_PINS = ["rich==13.9.4", "markdown-it-py==3.0.0", "mdurl==0.1.2"]
+
+
+def _rich() -> Path:
+    """rich and its dependencies from PyPI, once, in ~/.cache/smoke-tests/."""
+    key = hashlib.sha256(f"{sys.version_info[:2]}{CLI_PINS}".encode()).hexdigest()[:12]
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "smoke-tests"
+    target = cache / f"httpx-cli-{key}"
+    if not (target / ".done").exists():
+        partial = cache / f"httpx-cli-{key}.{os.getpid()}"
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+             "--no-deps", "--target", str(partial), *CLI_PINS],
+            check=True, timeout=600, capture_output=True,
+        )  # fmt: skip
+        (partial / ".done").write_text("ok")
+        with contextlib.suppress(OSError):  # another worker got there first
+            partial.rename(target)
+    return target
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("click") is None
+                    or importlib.util.find_spec("pygments") is None,
+                    reason="httpx's CLI needs click and pygments")
+def test_httpx_cli_still_works_after_smoke_imported_httpx_without_it() -> None:
+    """With httpx[cli] installed, the real CLI (a click command) answers --help."""
+    rich = _rich()
+    plain = _httpx_main(False, rich)
+    assert plain[0] == 0, plain
+    assert plain[1].startswith("Command "), plain  # click's, not httpx's stub function
+    assert "Usage: httpx" in plain[1]
+    assert _httpx_main(True, rich) == plain
