@@ -7,19 +7,21 @@ Pure functions, no I/O:
   for ``raw`` checks.
 - ``decode_response(check, payload)``: the HTTP answer the gateway would give for
   what the function returned, plus notes (e.g. why a response was malformed).
+
+The builders are imported by the functions that use them: ``smoke.events.paths`` (the
+path a client sent, which the reports show for every check) is also read over HTTP,
+where no event is built, and importing it runs this package's ``__init__``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from smoke.events.alb import alb_event
-from smoke.events.apigw import http_event, rest_event
-from smoke.events.common import EventSettings, make_clock
-from smoke.events.decode import decode_v1, decode_v2
-from smoke.model import Check, Environment, Response
+if TYPE_CHECKING:
+    from smoke.events.common import EventSettings
+    from smoke.model import Check, Environment, Response
 
-__all__ = ["EventSettings", "build_event", "decode_response", "event_settings"]
+__all__ = ["build_event", "decode_response", "event_settings"]
 
 
 def build_event(
@@ -37,6 +39,10 @@ def build_event(
     kind = check.event
     if kind == "raw":
         return check.payload
+    from smoke.events.alb import alb_event
+    from smoke.events.apigw import http_event, rest_event
+    from smoke.events.common import EventSettings, make_clock
+
     settings = settings or EventSettings()
     clock = make_clock(request_id, now)
     if kind == "apigw-rest":
@@ -58,6 +64,8 @@ def event_settings(env: Environment) -> EventSettings:
     """An environment's ``stage``, Host (``domain``, else ``base_url``'s host) and ALB mode."""
     from urllib.parse import urlsplit
 
+    from smoke.events.common import EventSettings
+
     host = env.domain
     if not host and env.base_url:
         host = urlsplit(env.base_url).netloc or None
@@ -66,6 +74,8 @@ def event_settings(env: Environment) -> EventSettings:
 
 def decode_response(check: Check, payload: Any) -> tuple[Response | None, tuple[str, ...]]:
     """The HTTP-shaped answer for ``payload``; ``(None, ())`` for raw checks."""
+    from smoke.events.decode import decode_v1, decode_v2
+
     kind = check.event
     if kind in ("apigw-rest", "alb"):
         return decode_v1(payload, alb=kind == "alb")

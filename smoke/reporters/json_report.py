@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import platform
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -162,7 +161,8 @@ class JsonReporter(FileReporter):
                 "finished_at": iso(end),
                 "duration_s": round(end - started.started_at, 3),
                 "smoke_version": str(meta.get("smoke_version", "")),
-                "python_version": str(meta.get("python_version", platform.python_version())),
+                "python_version": str(meta["python_version"] if "python_version" in meta
+                                      else _python_version()),
                 "transport": str(meta.get("transport", "")),
                 "config": str(meta.get("config", "")),
                 "exit_code": finished.exit_code if finished else None,
@@ -211,3 +211,10 @@ class JsonReporter(FileReporter):
     def shutdown(self) -> None:
         if self.run.started is not None:
             write_report(self.path, self.chunks(), self.redactor)
+
+
+def _python_version() -> str:
+    """For a run whose RunStarted did not say (``runner.run_meta`` does)."""
+    import platform
+
+    return platform.python_version()

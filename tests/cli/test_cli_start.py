@@ -1,5 +1,6 @@
 """What `smoke run` does at start-up, and that what it skips changes nothing anyone sees.
 
+- Modules a run over http does not use are not imported (``NOT_IMPORTED``).
 - httpx's own command-line client (``httpx._main``: click, pygments, rich) is not
   imported by smoke's import of httpx, and ``httpx.main`` is still, for anyone who reads
   it in the same process (the pytest plugin runs in the user's), exactly what a plain
@@ -11,13 +12,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import json
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from cli_support import HEALTHY_SUITE, REPO, ProjectFactory
+from cli_support import REPO, ProjectFactory
+
+from smoke.runner import python_version
 
 # the same program, with and without smoke importing httpx first
 _HTTPX_MAIN = """\
@@ -60,23 +65,57 @@ def test_httpx_main_is_what_a_plain_import_gives_after_smoke_imported_httpx() ->
     assert plain[1].strip(), "httpx.main printed nothing"
 
 
-@pytest.mark.skipif(importlib.util.find_spec("click") is None,
-                    reason="click is not installed: httpx could not import it anyway")
-def test_a_run_over_http_does_not_import_httpx_cli(project: ProjectFactory,
+# what a run over http never needs: httpx's CLI (click, pygments: installed here for Flask
+# and pytest); the Lambda event builders (only invoke builds events) and, with them, uuid;
+# platform (which uuid imports on Linux): 3 to 20 ms of start each
+NOT_IMPORTED = ("httpx._main", "click", "pygments", "rich", "smoke.events.common",
+                "smoke.events.apigw", "uuid", "platform")
+
+
+# no expect.json_schema: jsonschema imports uuid (and platform) for its formats
+PLAIN_SUITE = """\
+suite: plain
+function: api
+checks:
+  - name: health
+    get: /health
+    expect: {status: 200, body_contains: ok}
+"""
+
+
+def test_a_run_over_http_imports_only_what_it_uses(project: ProjectFactory,
                                                    tmp_path: Path) -> None:
-    config = project({"api": HEALTHY_SUITE})
+    config = project({"api": PLAIN_SUITE})
     code = (
         "import sys\n"
         "from smoke.cli import main\n"
         f"rc = main(['run', 'prod', '--config', {str(config)!r}])\n"
         "print('RC', rc)\n"
-        "print('CLI', sorted(m for m in ('httpx._main', 'click', 'pygments', 'rich')"
-        " if m in sys.modules))\n"
+        f"print('IMPORTED', sorted(m for m in {NOT_IMPORTED!r} if m in sys.modules))\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=_env(),
-                          capture_output=True, text=True, timeout=60)
-    assert "RC 0" in proc.stdout, proc.stdout + proc.stderr
-    assert "CLI []" in proc.stdout, proc.stdout
+    env = dict(_env(), SMOKE_CACHE_DIR=str(tmp_path / "cache"))
+    # the first run validates smoke.yaml and the suite with jsonschema (which imports uuid
+    # and platform); the later runs remember they were valid
+    for _ in range(2):
+        proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert "RC 0" in proc.stdout, proc.stdout + proc.stderr
+    assert "IMPORTED []" in proc.stdout, proc.stdout
+    report = json.loads((tmp_path / "reports" / "smoke-prod.json").read_text())
+    assert report["run"]["python_version"] == platform.python_version()
+
+
+@pytest.mark.parametrize("version", [
+    sys.version,
+    "3.11.7 (main, Dec  8 2023, 14:22:46) [GCC 12.2.0]",
+    "3.13.0rc2 (main, Sep  7 2024, 10:00:00) [Clang 15.0.0 ]",
+    "3.14.0a1+ (heads/main:1234abcd, Oct 10 2024, 10:00:00) [GCC 13.2.0]",
+    "3.10.14 (75b3de9d9da1, Oct 02 2024, 10:00:00)\n[PyPy 7.3.17 with GCC 10.2.1 20210130]",
+    "3.12 (main, Jan  1 2024, 00:00:00) [GCC 12.2.0]",
+])
+def test_python_version_is_platforms(version: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "version", version)
+    assert python_version() == platform.python_version()
 
 
 # httpx[cli]'s own dependencies besides click and pygments (both in the dev environment)
