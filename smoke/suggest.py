@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -11,6 +10,8 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     choices = [c for c in dict.fromkeys(candidates) if isinstance(c, str)]
     if not isinstance(word, str) or not word or not choices:
         return None
+    import difflib  # here: a mistake's message, not every start, pays its import
+
     lowered = {c.lower(): c for c in choices}
     if word.lower() in lowered and lowered[word.lower()] != word:
         return lowered[word.lower()]

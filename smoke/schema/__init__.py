@@ -12,7 +12,6 @@ import functools
 import json
 import math
 from collections.abc import Iterable, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,8 @@ def _file_name(name: str) -> str:
 
 @functools.cache
 def _schema_text(file_name: str) -> str:
+    from importlib import resources  # here: its import (~5 ms) is for a cold validation
+
     try:
         return resources.files(__name__).joinpath(file_name).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -46,6 +47,8 @@ def load_schema(name: str) -> dict[str, Any]:
 
 def schema_path(name: str) -> Path:
     """The schema's file on disk (for ``# yaml-language-server: $schema=...``)."""
+    from importlib import resources
+
     return Path(str(resources.files(__name__).joinpath(_file_name(name))))
 
 

@@ -140,8 +140,6 @@ def _entry(key: str) -> bytes:
 @functools.cache
 def _fingerprint(kind: str) -> bytes | None:
     """What a verdict of ``kind`` depends on besides the document (see the module's doc)."""
-    from importlib import resources
-
     from smoke import __version__
 
     here = Path(__file__).parent
@@ -151,16 +149,21 @@ def _fingerprint(kind: str) -> bytes | None:
             parts.append((here / "expect.py").read_bytes())
         else:
             parts.append((here / "__init__.py").read_bytes())
-            parts.append(resources.files("smoke.schema").joinpath(f"{kind}.schema.json")
-                         .read_bytes())
+            # the shipped file, read where ``__init__.py`` was (importlib.resources would
+            # cost its import, ~5 ms, at every start; a package that is not plain files
+            # on disk has no fingerprint either way: its ``__init__.py`` cannot be read)
+            parts.append((here / f"{kind}.schema.json").read_bytes())
     except (OSError, ValueError):
         return None
     return hashlib.sha256(b"\0".join(parts)).digest()
 
 
+@functools.cache
 def _installed_validator() -> bytes:
     """The installed jsonschema and the packages whose code decides its verdicts, by
-    their ``.dist-info`` names (``jsonschema-4.26.0.dist-info``): no import needed."""
+    their ``.dist-info`` names (``jsonschema-4.26.0.dist-info``): no import needed.
+    Once per process: a suite, smoke.yaml and the ``json_schema``s share it (one
+    listing of site-packages, not three)."""
     from importlib.util import find_spec
 
     spec = find_spec("jsonschema")
