@@ -26,6 +26,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from smoke.dataclass_code import DataclassCode
+
+# dataclasses compiles ~130 generated methods below at every import: the code objects are
+# kept beside this module's bytecode and compiled once per install (smoke.dataclass_code)
+_code = DataclassCode(__file__)
+
 EVENT_KINDS = ("apigw-rest", "apigw-http", "alb", "function-url", "raw")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SENSITIVE_HEADERS = frozenset(
@@ -72,6 +78,8 @@ class StatusExpectation:
 
 @dataclass(frozen=True, slots=True)
 class Expect:
+    """What counts as healthy for a check (``expect:``); every part set must hold."""
+
     status: StatusExpectation | None = None
     headers: Mapping[str, str] = field(default_factory=dict)  # name -> exact value
     json_schema: Mapping[str, Any] | None = None
@@ -109,6 +117,8 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Check:
+    """One check of a suite: a request to a logical function and its ``Expect``."""
+
     suite: str
     name: str
     function: str  # logical function name from smoke.yaml
@@ -164,6 +174,8 @@ class RoutesSpec:
 
 @dataclass(frozen=True, slots=True)
 class Suite:
+    """One ``suites/*.yaml`` file: its checks (and ``routes:``), as loaded."""
+
     name: str
     path: str
     checks: tuple[Check, ...]
@@ -227,6 +239,8 @@ class LogRule:
 
 @dataclass(frozen=True, slots=True)
 class Environment:
+    """One entry of smoke.yaml's ``environments:``: where and how checks run."""
+
     name: str
     region: str | None = None
     profile: str | None = None
@@ -270,6 +284,8 @@ class Environment:
 
 @dataclass(frozen=True, slots=True)
 class Config:
+    """smoke.yaml: its environments, and the ``${VAR}`` values read (secrets)."""
+
     path: str
     environments: Mapping[str, Environment]
     secrets: frozenset[str] = frozenset()  # every value read through ${VAR}
@@ -354,6 +370,8 @@ class Outcome(str, enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Failure:
+    """One failed expectation of a check (data, never raised)."""
+
     kind: str  # status | header | json_schema | body_contains | max_ms | max_init_ms | function_error | log | error
     message: str
     expected: str | None = None
@@ -376,6 +394,8 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class CheckResult:
+    """A check, what executing it sent and got back, and the verdict."""
+
     check: Check
     outcome: Outcome
     exchange: Exchange | None = None
@@ -399,3 +419,7 @@ class ScanResult:
     notes: tuple[str, ...] = ()  # e.g. invocations whose REPORT line never arrived
     # request id of this run's invocations -> the log stream their lines are in (console links)
     request_streams: Mapping[str, str] = field(default_factory=dict)
+
+
+_code.close()  # dataclasses gets its own exec back; the cache file is written if new
+del _code
