@@ -18,11 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-from yaml.events import AliasEvent
-
 from smoke.errors import ConfigError
 from smoke.gcpolicy import paused_gc
+from smoke.loading.pyyaml import CONTROL, yaml
 from smoke.model import Location
 
 MAX_BYTES = 1024 * 1024
@@ -30,8 +28,8 @@ MAX_ALIAS_VALUES = 100_000  # values that aliases may add beyond what is written
 MAX_NODES = MAX_ALIAS_VALUES  # the old name
 _QUOTE_MAX_LINES = 8
 # what YAML forbids, spelled as the small set it is (a negated class over all of
-# Unicode takes ~10 ms to compile, at every start)
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
+# Unicode takes ~10 ms to compile, at every start; smoke.loading.pyyaml)
+_CONTROL = CONTROL
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x08: "backspace", 0x0C: "form feed"}
 
@@ -386,7 +384,7 @@ class SelfAliasComposer(yaml.composer.Composer):
         parser: Any = self
         if not hasattr(self, "_open_anchors"):
             self._open_anchors = set()
-        if parser.check_event(AliasEvent):
+        if parser.check_event(yaml.events.AliasEvent):
             event = parser.peek_event()
             if event.anchor in self._open_anchors:
                 raise yaml.composer.ComposerError(
