@@ -14,7 +14,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,18 +103,70 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def build_parser() -> argparse.ArgumentParser:
+_Arguments = Callable[[argparse.ArgumentParser], None]
+
+
+class _Command(argparse.ArgumentParser):
+    """A command's parser, whose arguments are added when it is first used.
+
+    ``smoke run`` parses with one command's parser, yet every command's help line is in
+    ``smoke --help``: the top-level parser names them all, and only the command given
+    gets its arguments (each ``add_argument`` costs argparse a help formatter; all of
+    them took ~8 ms of every start). Whatever reads a command parser's arguments goes
+    through here first: ``parse_known_args`` (how argparse hands a command its
+    arguments), and the usage and help texts (its errors print the usage).
+    """
+
+    arguments: _Arguments | None = None
+
+    def add_arguments(self) -> None:
+        arguments, self.arguments = self.arguments, None
+        if arguments is not None:
+            arguments(self)
+
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:
+        self.add_arguments()
+        return super().parse_known_args(*args, **kwargs)
+
+    def format_usage(self) -> str:
+        self.add_arguments()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self.add_arguments()
+        return super().format_help()
+
+
+def build_parser(*, every_command: bool = False) -> argparse.ArgumentParser:
+    """The command line; a command's arguments are added when it is used (``_Command``),
+    or at once with ``every_command``."""
     parser = argparse.ArgumentParser(
         prog="smoke", description="Post-deploy smoke tests for AWS Lambda functions."
     )
     parser.add_argument("--version", action=_VersionAction)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Command)
+    commands: list[_Command] = []
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--config", default=None, help="smoke.yaml to use (default: smoke.yaml here, "
-                       "else in the nearest parent directory that has one)")
-        return p
+    def command(name: str, help_text: str, *, config: bool = True,
+                description: str | None = None) -> Callable[[_Arguments], _Arguments]:
+        """The command ``name``; the function it decorates adds its arguments."""
+
+        def arguments(add: _Arguments) -> _Arguments:
+            p = sub.add_parser(name, help=help_text, description=description or help_text)
+
+            def every(p: argparse.ArgumentParser) -> None:
+                if config:
+                    p.add_argument("--config", default=None, help="smoke.yaml to use (default: "
+                                   "smoke.yaml here, else in the nearest parent directory that "
+                                   "has one)")
+                add(p)
+
+            p.arguments = every
+            commands.append(p)
+            return add
+
+        return arguments
 
     def run_options(p: argparse.ArgumentParser, stem: str) -> None:
         """The options `smoke run` and `smoke gate` share: reports, selection, log scan, guard."""
@@ -130,74 +182,94 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--allow-mutations", action="store_true",
                        help="run checks declared mutates: true in protected environments")
 
-    p = command("run", "run the suites' checks against an environment")
-    p.add_argument("environment", metavar="ENV")
-    p.add_argument("suites", nargs="*", metavar="SUITE", help="suite files or names (default: suites/*.yaml)")
-    run_options(p, "smoke-ENV")
-    p.add_argument("--deadline", type=parse_duration, metavar="SECONDS",
-                   help="stop starting checks after this long; the rest are reported as not run")
-    p.add_argument("--qualifier", action="append", default=[], metavar="Q|FN=Q",
-                   help="run against this version or alias (every function, or FN=Q for one), "
-                   "instead of smoke.yaml's qualifier")
+    @command("run", "run the suites' checks against an environment")
+    def _run_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument("environment", metavar="ENV")
+        p.add_argument("suites", nargs="*", metavar="SUITE", help="suite files or names (default: suites/*.yaml)")
+        run_options(p, "smoke-ENV")
+        p.add_argument("--deadline", type=parse_duration, metavar="SECONDS",
+                       help="stop starting checks after this long; the rest are reported as not run")
+        p.add_argument("--qualifier", action="append", default=[], metavar="Q|FN=Q",
+                       help="run against this version or alias (every function, or FN=Q for one), "
+                       "instead of smoke.yaml's qualifier")
 
-    p = command("gate", "release gate: check the new version by number, move the alias, "
-                "check again, roll back on failure")
-    p.add_argument("environment", metavar="ENV")
-    p.add_argument("suites", nargs="*", metavar="SUITE", help="suite files or names (default: suites/*.yaml)")
-    p.add_argument("--version", dest="gate_version", action="append", default=[], metavar="N|FN=N",
-                   help="the candidate version (default: the newest published one the alias is not on)")
-    p.add_argument("--canary", type=_percent, metavar="PERCENT",
-                   help="first send PERCENT of the alias's traffic to the candidate for --canary-minutes")
-    p.add_argument("--canary-minutes", type=_positive_float, metavar="M",
-                   help="how long the canary lasts (fractions allowed: 0.5 is 30 s)")
-    p.add_argument("--canary-interval", type=parse_duration, default=60.0, metavar="SECONDS",
-                   help="how often the checks run during the canary (default: 60s)")
-    p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing, invoke nothing")
-    run_options(p, "smoke-gate-ENV")
+    @command("gate", "release gate: check the new version by number, move the alias, "
+             "check again, roll back on failure")
+    def _gate_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument("environment", metavar="ENV")
+        p.add_argument("suites", nargs="*", metavar="SUITE", help="suite files or names (default: suites/*.yaml)")
+        p.add_argument("--version", dest="gate_version", action="append", default=[], metavar="N|FN=N",
+                       help="the candidate version (default: the newest published one the alias is not on)")
+        p.add_argument("--canary", type=_percent, metavar="PERCENT",
+                       help="first send PERCENT of the alias's traffic to the candidate for --canary-minutes")
+        p.add_argument("--canary-minutes", type=_positive_float, metavar="M",
+                       help="how long the canary lasts (fractions allowed: 0.5 is 30 s)")
+        p.add_argument("--canary-interval", type=parse_duration, default=60.0, metavar="SECONDS",
+                       help="how often the checks run during the canary (default: 60s)")
+        p.add_argument("--dry-run", action="store_true", help="print the plan; change nothing, invoke nothing")
+        run_options(p, "smoke-gate-ENV")
 
-    p = command("package-hook", "build the CodeDeploy hook's zip: smoke, its dependencies for "
-                "Lambda, smoke.yaml and the suites")
-    p.add_argument("--output", default="build/smoke-hook.zip", metavar="ZIP",
-                   help="where to write the zip (default: %(default)s)")
-    p.add_argument("--python", default="3.12", metavar="X.Y",
-                   help="the hook function's Python (its Runtime: python3.12 -> 3.12; default %(default)s)")
-    p.add_argument("--architecture", default="x86_64", choices=["x86_64", "arm64"])
-    p.add_argument("--env", metavar="ENV", help="the environment the hook checks (default: every non-local one is validated)")
+    @command("package-hook", "build the CodeDeploy hook's zip: smoke, its dependencies for "
+             "Lambda, smoke.yaml and the suites")
+    def _package_hook_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--output", default="build/smoke-hook.zip", metavar="ZIP",
+                       help="where to write the zip (default: %(default)s)")
+        p.add_argument("--python", default="3.12", metavar="X.Y",
+                       help="the hook function's Python (its Runtime: python3.12 -> 3.12; default %(default)s)")
+        p.add_argument("--architecture", default="x86_64", choices=["x86_64", "arm64"])
+        p.add_argument("--env", metavar="ENV", help="the environment the hook checks (default: every non-local one is validated)")
 
-    p = command("validate", "check smoke.yaml and the suites without calling AWS")
-    p.add_argument("suites", nargs="*", metavar="SUITE")
-    p = command("list", "show the plan: checks, functions, transport, mutation status")
-    p.add_argument("environment", metavar="ENV")
-    p.add_argument("suites", nargs="*", metavar="SUITE")
-    p.add_argument("--tag", action="append", default=[], metavar="T")
-    p = command("init", "write a starter smoke.yaml and suites from a SAM template or OpenAPI")
-    p.add_argument("--template", metavar="PATH",
-                   help="SAM/CloudFormation template (default: template.yaml beside smoke.yaml)")
-    p.add_argument("--openapi", metavar="PATH",
-                   help="an OpenAPI document: the routes of an API behind a catch-all route "
-                   "(with a template), or of an API reached over HTTP (without one)")
-    p = command("discover", "show logical name -> physical function, qualifier, log group")
-    p.add_argument("environment", metavar="ENV")
-    p = command("scan", "scan the functions' logs alone, e.g. after a manual deploy")
-    p.add_argument("environment", metavar="ENV")
-    p.add_argument("--since", type=parse_duration, default=1800.0, metavar="DURATION",
-                   help="how far back to look: 90s, 30m, 2h (default: 30m)")
-    p.add_argument("--log-dir", default="reports/logs", metavar="DIR",
-                   help="local environments: where `smoke run` wrote the function logs")
-    p.add_argument("--json", metavar="PATH", help="JSON report (default: reports/scan-ENV.json)")
-    p.add_argument("--junit", metavar="PATH", help="JUnit XML report (default: reports/scan-ENV.xml)")
-    p.add_argument("--html", metavar="PATH",
-                   help="HTML report (default: scan-ENV.html beside the JSON report)")
-    p = sub.add_parser("schema", help="print the path of a JSON Schema shipped with smoke",
-                       description="Print the path of a JSON Schema shipped with smoke, e.g. for "
-                       "a `# yaml-language-server: $schema=PATH` comment in your suites.")
-    p.add_argument("name", choices=["suite", "config", "report"])
-    p.add_argument("--show", action="store_true", help="print the schema itself")
-    p = command("local", "the local runtime")
-    p.add_argument("action", choices=["start"])
-    p.add_argument("environment", nargs="?", metavar="ENV", help="default: the first local environment")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=3001)
+    @command("validate", "check smoke.yaml and the suites without calling AWS")
+    def _validate_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument("suites", nargs="*", metavar="SUITE")
+
+    @command("list", "show the plan: checks, functions, transport, mutation status")
+    def _list_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument("environment", metavar="ENV")
+        p.add_argument("suites", nargs="*", metavar="SUITE")
+        p.add_argument("--tag", action="append", default=[], metavar="T")
+
+    @command("init", "write a starter smoke.yaml and suites from a SAM template or OpenAPI")
+    def _init_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--template", metavar="PATH",
+                       help="SAM/CloudFormation template (default: template.yaml beside smoke.yaml)")
+        p.add_argument("--openapi", metavar="PATH",
+                       help="an OpenAPI document: the routes of an API behind a catch-all route "
+                       "(with a template), or of an API reached over HTTP (without one)")
+
+    @command("discover", "show logical name -> physical function, qualifier, log group")
+    def _discover_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument("environment", metavar="ENV")
+
+    @command("scan", "scan the functions' logs alone, e.g. after a manual deploy")
+    def _scan_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument("environment", metavar="ENV")
+        p.add_argument("--since", type=parse_duration, default=1800.0, metavar="DURATION",
+                       help="how far back to look: 90s, 30m, 2h (default: 30m)")
+        p.add_argument("--log-dir", default="reports/logs", metavar="DIR",
+                       help="local environments: where `smoke run` wrote the function logs")
+        p.add_argument("--json", metavar="PATH", help="JSON report (default: reports/scan-ENV.json)")
+        p.add_argument("--junit", metavar="PATH", help="JUnit XML report (default: reports/scan-ENV.xml)")
+        p.add_argument("--html", metavar="PATH",
+                       help="HTML report (default: scan-ENV.html beside the JSON report)")
+
+    @command("schema", "print the path of a JSON Schema shipped with smoke", config=False,
+             description="Print the path of a JSON Schema shipped with smoke, e.g. for "
+             "a `# yaml-language-server: $schema=PATH` comment in your suites.")
+    def _schema_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument("name", choices=["suite", "config", "report"])
+        p.add_argument("--show", action="store_true", help="print the schema itself")
+
+    @command("local", "the local runtime")
+    def _local_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument("action", choices=["start"])
+        p.add_argument("environment", nargs="?", metavar="ENV", help="default: the first local environment")
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=3001)
+
+    if every_command:
+        for p in commands:
+            p.add_arguments()
     return parser
 
 

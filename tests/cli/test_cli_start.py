@@ -1,6 +1,8 @@
 """What `smoke run` does at start-up, and that what it skips changes nothing anyone sees.
 
 - Modules a run over http does not use are not imported (``NOT_IMPORTED``).
+- A command's arguments are added to the parser only for the command given, and every
+  help text, usage and error is the same as with all of them added.
 - httpx's own command-line client (``httpx._main``: click, pygments, rich) is not
   imported by smoke's import of httpx, and ``httpx.main`` is still, for anyone who reads
   it in the same process (the pytest plugin runs in the user's), exactly what a plain
@@ -10,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import json
@@ -22,6 +25,8 @@ from pathlib import Path
 import pytest
 from cli_support import REPO, ProjectFactory
 
+from smoke import cli
+from smoke.cli import build_parser, parse_args
 from smoke.runner import python_version
 
 # the same program, with and without smoke importing httpx first
@@ -152,3 +157,43 @@ def test_httpx_cli_still_works_after_smoke_imported_httpx_without_it() -> None:
     assert plain[1].startswith("Command "), plain  # click's, not httpx's stub function
     assert "Usage: httpx" in plain[1]
     assert _httpx_main(True, rich) == plain
+
+
+COMMANDS = ["run", "gate", "package-hook", "validate", "list", "init", "discover", "scan",
+            "schema", "local"]
+ARGVS = [[], ["--help"], ["--version"], ["rn"], ["--bogus", "run", "x"], ["--", "run", "x"],
+         ["--hel"], ["-1"]] + [
+    [command, *rest] for command in COMMANDS for rest in (
+        ["--help"], [], ["--bogus"], ["x", "--concurrency", "0"], ["x", "--deadline", "abc"],
+        ["x", "y", "--tag", "t", "z"], ["x", "--since", "9d"], ["suite", "--canary", "150"],
+        ["start", "--port", "x"], ["x", "--conf"], ["--architecture", "sparc"],
+        ["x", "--qualifier", "api=4", "--json", "j", "--config", "c.yaml"],
+    )
+]
+
+
+def _parsed(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[object, str, str]:
+    try:
+        outcome: object = sorted(vars(parse_args(argv)).items())
+    except SystemExit as exc:
+        outcome = exc.code
+    out, err = capsys.readouterr()
+    return outcome, out, err
+
+
+@pytest.mark.parametrize("columns", ["100", "57"])
+def test_commands_parse_and_explain_themselves_as_with_every_command_built(
+    columns: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each command's arguments are added when it is used: every --help, usage, error and
+    parse result is the same as with every command's arguments added at once."""
+    monkeypatch.setenv("COLUMNS", columns)
+    lazy = [_parsed(argv, capsys) for argv in ARGVS]
+    monkeypatch.setattr(cli, "build_parser", functools.partial(build_parser, every_command=True))
+    eager = [_parsed(argv, capsys) for argv in ARGVS]
+    for argv, one, other in zip(ARGVS, lazy, eager, strict=True):
+        assert one == other, argv
+    helps = dict(zip(map(tuple, ARGVS), lazy, strict=False))
+    assert "--qualifier Q|FN=Q" in helps[("run", "--help")][1]
+    assert "{suite,config,report}" in helps[("schema", "--help")][1]
+    assert "invalid choice: 'rn'" in helps[("rn",)][2]
