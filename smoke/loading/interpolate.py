@@ -49,8 +49,14 @@ def interpolate(
     An unset variable without a default is a ConfigError at the value's line, or,
     with ``require_env=False``, the placeholder ``<unset:NAME>`` (its name is
     appended to ``unset``, once). An unterminated ``${`` is always a ConfigError.
+
+    ``text`` is the YAML the data was read from (its lines are quoted in errors). When
+    it has neither ``${`` nor a backslash, no value can hold a reference (``_no_reference``)
+    and nothing is walked.
     """
     secrets: set[str] = set()
+    if _no_reference(text):
+        return secrets
     missing = unset if unset is not None else []
     for container, key in _strings_in_file_order(data):
         value = container[key]
@@ -59,6 +65,17 @@ def interpolate(
             found = _Substitution(env, loc, text, secrets, missing, require_env)
             container[key] = found.apply(value)
     return secrets
+
+
+def _no_reference(text: str) -> bool:
+    """Whether no string read from the YAML ``text`` can contain ``${``.
+
+    A YAML string is the text as written, except for escapes (double-quoted ``"\\x24{"``,
+    ``"$\\<line break>{"``: a backslash either way) and line folding, which joins lines
+    with a space or a line break, never with nothing. So ``${`` in a value is ``${`` in
+    the text, or the text has a backslash (tests/loading: a property test over YAML made
+    of these characters)."""
+    return bool(text) and "${" not in text and "\\" not in text
 
 
 def _strings_in_file_order(data: Any) -> Iterator[tuple[Any, Any]]:

@@ -41,6 +41,7 @@ from smoke.schema import validate
 
 METHOD_KEYS = ("get", "post", "put", "patch", "delete", "head", "options")
 BODY_KEYS = ("json", "body", "body_base64")
+_METHOD_KEYS_OR_METHOD = (*METHOD_KEYS, "method")
 HTTP_ONLY_KEYS = (
     *METHOD_KEYS,
     *("method", "path", "query", "headers", "path_parameters", *BODY_KEYS),
@@ -257,12 +258,16 @@ class _SuiteBuilder:
             )
         method, path = self.method_and_path(item, name, loc)
         self.only_one(item, BODY_KEYS, name, "body")
-        given = item.get("headers", {})
-        header_lists = {  # a header sent more than once: a list of its values, in order
-            str(k): tuple(_text(x) for x in v) for k, v in given.items() if isinstance(v, list)
-        }
-        headers = {str(k): ",".join(header_lists[str(k)]) if isinstance(v, list) else _text(v)
-                   for k, v in given.items()}  # fmt: skip
+        given = item.get("headers")
+        header_lists: dict[str, tuple[str, ...]] = {}
+        headers: dict[str, str] = {}
+        if given:  # most checks send none: no comprehension to run
+            header_lists = {  # a header sent more than once: a list of its values, in order
+                str(k): tuple(_text(x) for x in v) for k, v in given.items()
+                if isinstance(v, list)
+            }
+            headers = {str(k): ",".join(header_lists[str(k)]) if isinstance(v, list)
+                       else _text(v) for k, v in given.items()}  # fmt: skip
         body: bytes | None = None
         binary = False
         if "json" in item:
@@ -283,15 +288,16 @@ class _SuiteBuilder:
             binary = True
         query = {
             str(k): tuple(_text(x) for x in v) if isinstance(v, list) else (_text(v),)
-            for k, v in item.get("query", {}).items()
-        }
+            for k, v in item["query"].items()
+        } if "query" in item else {}
         auth = item.get("authorizer")
         return Request(
             method=method,
             path=path,
             query=query,
             headers=headers,
-            path_parameters={str(k): _text(v) for k, v in item.get("path_parameters", {}).items()},
+            path_parameters={str(k): _text(v) for k, v in item["path_parameters"].items()}
+            if "path_parameters" in item else {},
             body=body,
             body_is_binary=binary,
             authorizer=None if auth is None else _authorizer(auth),
@@ -300,7 +306,7 @@ class _SuiteBuilder:
         )
 
     def method_and_path(self, item: Any, name: str, loc: Location) -> tuple[str, str]:
-        shorthands = self.only_one(item, (*METHOD_KEYS, "method"), name, "method")
+        shorthands = self.only_one(item, _METHOD_KEYS_OR_METHOD, name, "method")
         if shorthands and shorthands != "method":
             if "path" in item:
                 raise self.error(
@@ -348,7 +354,7 @@ class _SuiteBuilder:
         return given[0] if given else None
 
     def expect(self, data: Any) -> Expect:
-        schema = data.get("json_schema")
+        schema = to_plain(data.get("json_schema"))  # plain data: checked, then kept
         if schema is not None:
             self.check_json_schema(data, schema)
         contains = data.get("body_contains", ())
@@ -356,17 +362,19 @@ class _SuiteBuilder:
         max_init_ms = data.get("max_init_ms")
         return Expect(
             status=parse_status(data["status"]) if "status" in data else None,
-            headers={str(k): _text(v) for k, v in data.get("headers", {}).items()},
-            json_schema=to_plain(schema),
+            headers={str(k): _text(v) for k, v in data["headers"].items()}
+            if "headers" in data else {},
+            json_schema=schema,
             body_contains=(contains,) if isinstance(contains, str) else tuple(contains),
             max_ms=float(max_ms) if max_ms is not None else None,
             max_init_ms=float(max_init_ms) if max_init_ms is not None else None,
         )
 
     def check_json_schema(self, data: Any, schema: Any) -> None:
+        """``schema`` (plain data, see ``to_plain``) against the JSON Schema metaschema."""
         from smoke.schema.expect import metaschema_error
 
-        exc = metaschema_error(to_plain(schema), remember=self.remember)
+        exc = metaschema_error(schema, remember=self.remember)
         if exc is not None:
             where = ".".join(str(p) for p in exc.absolute_path) or "the top"
             raise self.error(
