@@ -29,12 +29,20 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import stat
 from pathlib import Path
 from typing import Any
+
+try:  # CPython's own SHA-256 (3.10-3.11: _sha256, 3.12+: _sha2), the digest hashlib gives:
+    # importing hashlib loads OpenSSL (~3-5 ms at every start) that a validation never needs
+    from _sha256 import sha256  # type: ignore[import-not-found,unused-ignore]
+except ImportError:
+    try:
+        from _sha2 import sha256  # type: ignore[import-not-found,no-redef,unused-ignore]
+    except ImportError:
+        from hashlib import sha256  # type: ignore[assignment,unused-ignore]
 
 ENV_SWITCH = "SMOKE_VALIDATION_CACHE"
 _OFF = ("0", "off", "false", "no")
@@ -71,7 +79,7 @@ def document_key(kind: str, data: Any) -> str | None:
         body = json.dumps(data, separators=(",", ":"), check_circular=False)
     except (TypeError, ValueError, RecursionError):
         return None
-    digest = hashlib.sha256(against)
+    digest = sha256(against)
     digest.update(body.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
@@ -155,7 +163,7 @@ def _fingerprint(kind: str) -> bytes | None:
             parts.append((here / f"{kind}.schema.json").read_bytes())
     except (OSError, ValueError):
         return None
-    return hashlib.sha256(b"\0".join(parts)).digest()
+    return sha256(b"\0".join(parts)).digest()
 
 
 @functools.cache

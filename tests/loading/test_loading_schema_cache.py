@@ -278,3 +278,21 @@ def _in_env(env: dict[str, str], key: str) -> bool:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def test_the_keys_are_sha256_without_loading_openssl(project: Path) -> None:
+    import hashlib
+
+    data = b"suite\0" + bytes(range(256)) * 40
+    assert known_valid.sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+    cache = project / "cache"
+    _load(project, cache)  # remembered
+    run_env = {k: v for k, v in os.environ.items() if not k.startswith("SMOKE_")}
+    run_env.update(SMOKE_CACHE_DIR=str(cache))
+    code = _LOAD.replace('out["jsonschema"] =', 'out["hashlib"] = "hashlib" in sys.modules\n'
+                         'out["jsonschema"] =')
+    proc = subprocess.run([sys.executable, "-c", code, str(project / "suite.yaml"),
+                           str(project / "smoke.yaml")],
+                          capture_output=True, text=True, env=run_env, timeout=60)
+    assert json.loads(proc.stdout) == {"checks": ["health", "token"], "hashlib": False,
+                                       "jsonschema": False}
