@@ -22,12 +22,19 @@ smoke installed by pip has its bytecode compiled at install, and with the variab
 as in some shells here, every run compiled smoke's ~45 modules from source (~150-250 ms
 of CPU that no user pays).
 
-    .venv/bin/python benchmarks/bench_start.py [--runs 10]
+    .venv/bin/python benchmarks/bench_start.py [--runs 10] [--only http] [--baseline DIR]
+
+``--only TEXT`` keeps the cases whose label contains TEXT (``http``, ``invoke``,
+``validate``, ``help``). ``--baseline DIR`` is an A/B in the same rounds: DIR holds another
+version's ``smoke`` package (e.g. ``git archive main smoke | tar -x -C DIR``), and every
+case is also run with it, right after the same case of this checkout; the lines
+``(baseline)`` and the differences of their medians follow.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -46,6 +53,9 @@ from _server import loopback_server
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--only", default="", help="only the cases whose label contains this")
+    parser.add_argument("--baseline", type=Path, default=None, metavar="DIR",
+                        help="a directory with another version's smoke package, run alike")
     args = parser.parse_args()
     env = subprocess_env()
     env.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
@@ -75,6 +85,12 @@ def main() -> None:
             ("  same, validation cache off", smoke_argv("validate"), validate, None, cold),
             ("smoke --help", smoke_argv("--help"), http, 0.150, env),
         ]
+        cases = [c for c in cases if args.only in c[0]]
+        if args.baseline is not None:  # each case, then the same with the other smoke
+            other = str(args.baseline.resolve())
+            cases = [row for case in cases for row in (case, (
+                f"{case[0]} (baseline)", case[1], case[2], None,
+                dict(case[4], PYTHONPATH=other + os.pathsep + case[4]["PYTHONPATH"])))]
         bare_argv = [sys.executable, "-c", "pass"]
         for _, argv, cwd, _, case_env in cases:  # warm the file cache, write the bytecode
             median_process(argv, 1, cwd=cwd, env=case_env)
@@ -86,12 +102,14 @@ def main() -> None:
             samples[-1].append(run_process(bare_argv, env=env))
             for i, (_, argv, cwd, _, case_env) in enumerate(cases):
                 samples[i].append(run_process(argv, cwd=cwd, env=case_env))
-        base = _measured(samples[-1])
-        bare = base.wall
-        rows.append(("python -c pass", bare, None, f"(CPU {base.cpu * 1000:.0f} ms)"))
+        bare_run = _measured(samples[-1])
+        bare = bare_run.wall
+        rows.append(("python -c pass", bare, None, f"(CPU {bare_run.cpu * 1000:.0f} ms)"))
+        measured: list[tuple[str, Measured]] = []
         for (label, _, _, target, _), case_samples in zip(cases, samples[:-1], strict=True):
-            measured = _measured(case_samples)
-            took, rss = measured.wall, measured.rss_mib
+            case_measured = _measured(case_samples)
+            measured.append((label, case_measured))
+            took, rss = case_measured.wall, case_measured.rss_mib
             over = took - bare
             if target is None:
                 verdict = "(no target)"
@@ -100,12 +118,17 @@ def main() -> None:
             else:
                 verdict = (f"target <= +{target * 1000:.0f} ms: "
                            f"{'OK' if over <= target else 'MISSED'}")
-            rows.append((label, took, over, f"{verdict}  (CPU {measured.cpu * 1000:.0f} ms, "
-                         f"+{(measured.cpu - base.cpu) * 1000:.0f} ms; peak RSS {rss} MiB)"))
+            rows.append((label, took, over, f"{verdict}  (CPU {case_measured.cpu * 1000:.0f} ms, "
+                         f"+{(case_measured.cpu - bare_run.cpu) * 1000:.0f} ms; peak RSS {rss} MiB)"))
     print(f"median of {runs} interleaved runs each, whole process")
-    for label, took, over, note in rows:
-        extra = f"  +{over * 1000:6.1f} ms over bare" if over is not None else " " * 25
-        print(f"  {label:<32} {took * 1000:7.1f} ms{extra}  {note}")
+    for label, took, gap, note in rows:
+        extra = f"  +{gap * 1000:6.1f} ms over bare" if gap is not None else " " * 25
+        print(f"  {label:<40} {took * 1000:7.1f} ms{extra}  {note}")
+    if args.baseline is not None:
+        print(f"this checkout against {args.baseline} (medians of the same rounds):")
+        for mine, theirs in zip(measured[0::2], measured[1::2], strict=True):
+            print(f"  {mine[0]:<40} wall {(mine[1].wall - theirs[1].wall) * 1000:+7.1f} ms"
+                  f"   CPU {(mine[1].cpu - theirs[1].cpu) * 1000:+7.1f} ms")
 
 
 def _measured(runs: list[tuple[float, int, float]]) -> Measured:
