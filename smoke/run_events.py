@@ -12,7 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from smoke.dataclass_code import DataclassCode
 from smoke.model import Check, CheckResult, FunctionRef, ScanResult
+
+_code = DataclassCode(__file__)  # the methods of the events below: compiled once per install
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,9 @@ class RunFinished:
     exit_code: int
     interrupted: str | None = None  # "SIGINT" / "SIGTERM" / "deadline"
 
+
+_code.close()
+del _code
 
 RunEvent = (
     RunStarted | CheckStarted | CheckFinished | ScanFinished | DecisionMade | RunFinished

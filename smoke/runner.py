@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from smoke import gcpolicy
+from smoke.dataclass_code import DataclassCode
 from smoke.errors import HarnessError, SmokeError
 from smoke.model import (
     Check,
@@ -49,6 +50,8 @@ if TYPE_CHECKING:
     from smoke.logscan import LogSource
     from smoke.logscan.budget import ScanBudget
     from smoke.transports import Transport
+
+_code = DataclassCode(__file__)  # the dataclasses' methods: compiled once per install
 
 T = TypeVar("T")
 DEFAULT_LOG_WAIT_S = 10.0
@@ -600,3 +603,7 @@ def run(
 ) -> RunOutcome:
     """Run ``options`` with ``handlers``; ConfigError propagates (exit 2)."""
     return Runner(options, handlers, redactor=redactor).run()
+
+
+_code.close()
+del _code

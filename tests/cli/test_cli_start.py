@@ -197,3 +197,60 @@ def test_commands_parse_and_explain_themselves_as_with_every_command_built(
     assert "--qualifier Q|FN=Q" in helps[("run", "--help")][1]
     assert "{suite,config,report}" in helps[("schema", "--help")][1]
     assert "invalid choice: 'rn'" in helps[("rn",)][2]
+
+
+_DESCRIBE = r"""
+import dataclasses, json, sys, types
+calls = []
+if sys.argv[1] == "plain":  # dataclasses exactly as it is: the cache never opened
+    class _Plain:
+        def __init__(self, module_file): pass
+        def close(self): pass
+    sys.modules["smoke.dataclass_code"] = types.SimpleNamespace(DataclassCode=_Plain)
+else:
+    import smoke.dataclass_code as dc
+    dc.compile = lambda *args, **kwargs: calls.append(1) or compile(*args, **kwargs)
+import smoke.model
+calls.clear()  # the model's own: its test is tests/loading/test_loading_dataclass_code.py
+import smoke.run_events, smoke.runner
+
+def code(c):
+    return [c.co_code.hex(), [code(k) if isinstance(k, types.CodeType) else repr(k)
+                              for k in c.co_consts], c.co_names, c.co_varnames,
+            c.co_freevars, c.co_filename, c.co_name, c.co_flags, c.co_argcount,
+            c.co_kwonlyargcount, getattr(c, "co_qualname", "")]
+
+out = {}
+for module in (smoke.run_events, smoke.runner):
+    for name, cls in sorted(vars(module).items()):
+        if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == module.__name__:
+            out[f"{module.__name__}.{name}"] = {
+                k: [code(v.__code__), repr(v.__defaults__), repr(v.__kwdefaults__),
+                    repr(v.__annotations__)]
+                for k, v in sorted(vars(cls).items()) if isinstance(v, types.FunctionType)}
+print(json.dumps({"classes": out, "compiled": len(calls)}))
+"""
+
+
+def _dataclass_methods(mode: str, prefix: Path) -> dict:
+    env = dict(_env(), PYTHONPYCACHEPREFIX=str(prefix))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    done = subprocess.run([sys.executable, "-c", _DESCRIBE, mode], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    found: dict = json.loads(done.stdout)
+    return found
+
+
+def test_events_and_runner_dataclass_methods_are_the_ones_dataclasses_compiles(
+        tmp_path: Path) -> None:
+    """smoke.run_events and smoke.runner keep their dataclasses' compiled methods as
+    smoke.model does (smoke.dataclass_code): the same code objects as without it."""
+    plain = _dataclass_methods("plain", tmp_path / "pyc")
+    first = _dataclass_methods("cached", tmp_path / "pyc")  # written if not there yet
+    second = _dataclass_methods("cached", tmp_path / "pyc")  # read back: nothing compiled
+    assert second["compiled"] == 0 < first["compiled"]
+    assert plain["classes"] == first["classes"] == second["classes"]
+    assert {"smoke.run_events.RunStarted", "smoke.runner.RunOptions",
+            "smoke.runner.Connection"} <= set(plain["classes"])
+    assert "__init__" in plain["classes"]["smoke.runner.RunOptions"]
