@@ -35,6 +35,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from botocore import __version__ as botocore_version
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import ExtrasProcessor, JSONFileLoader, Loader, instance_cache
 
@@ -71,11 +72,11 @@ class JSONFiles(JSONFileLoader):
 # botocore's own data files (never AWS_DATA_PATH's or ~/.aws/models') are kept parsed,
 # as ``marshal`` data (a third to a half of the CPU of their JSON, and no gunzip), in
 # ``<cache>/botocore-data/KEY``. KEY is a SHA-256 over the file's path, size and mtime
-# (a reinstalled botocore has new ones) and the interpreter's version (marshal's format
-# is the interpreter's); an entry holds a header and a SHA-256 of its payload, checked
-# before the payload is read. An entry that is missing, cannot be read, or does not
-# match is ignored (the JSON is parsed); one that cannot be written is not written.
-# Writers write a temporary file and rename it into place.
+# (a reinstalled botocore has new ones), botocore's version and the interpreter's
+# (marshal's format is the interpreter's). An entry holds a header and a SHA-256 of its
+# payload, checked before the payload is read. An entry that is missing, cannot be read
+# or does not match is ignored (the JSON is parsed); one that cannot be written is not
+# written. Writers write a temporary file and rename it into place.
 
 _MISSING: Any = object()
 _HEADER = b"smoke botocore-data 1\n"
@@ -90,8 +91,9 @@ def _key(full_path: str) -> str | None:
         found = os.stat(full_path)
     except OSError:
         return None
-    what = (
-        f"{full_path}\0{found.st_size}\0{found.st_mtime_ns}\0{sys.version}\0{marshal.version}"
+    what = "\0".join(
+        (full_path, str(found.st_size), str(found.st_mtime_ns), botocore_version, sys.version,
+         str(marshal.version))
     )
     return hashlib.sha256(what.encode("utf-8", "surrogateescape")).hexdigest()
 
