@@ -9,7 +9,8 @@ earlier run: no jsonschema), against a bare ``python -c pass``, in turn in each 
 
 Each line: median CPU time (user + system of that process, ``os.wait4``: the steady
 measure on a shared machine) and median wall time. ``--repo PATH`` adds the same two
-commands with smoke imported from another checkout (e.g. main before this change).
+commands, cold and warm, with smoke imported from another checkout (e.g. main before
+this change, ``git archive`` extracted somewhere).
 
     .venv/bin/python benchmarks/bench_validate.py [--runs 9] [--repo /tmp/base]
 """
@@ -67,7 +68,9 @@ def main() -> None:
         for what, argv, cwd in (("validate 200", [*smoke, "validate"], validate),
                                 ("run 1 via http", [*smoke, "run", "bench", *reports], run)):
             if args.repo:
-                cases[f"{what}, --repo"] = (argv, cwd, env(Path(args.repo)))
+                cases[f"{what}, --repo cold"] = (argv, cwd, env(Path(args.repo),
+                                                                SMOKE_VALIDATION_CACHE="0"))
+                cases[f"{what}, --repo warm"] = (argv, cwd, env(Path(args.repo)))
             cases[f"{what}, cold"] = (argv, cwd, env(REPO, SMOKE_VALIDATION_CACHE="0"))
             cases[f"{what}, warm"] = (argv, cwd, env(REPO))
         for argv, cwd, case_env in cases.values():  # warm-up: bytecode, file cache, the cache
