@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from smoke.dataclass_code import DataclassCode
 from smoke.errors import ConfigError
 from smoke.loading.suites import load_suite
 from smoke.loading.yamlload import quote_lines
@@ -24,11 +25,20 @@ SUITES_DIR = "suites"
 SUITE_SUFFIXES = (".yaml", ".yml")
 
 
+_code = DataclassCode(__file__)  # Plan's methods compiled once per install (smoke.dataclass_code)
+
+
 @dataclass(frozen=True)
 class Plan:
+    """What a run of one environment executes: its checks, and the suites they are from."""
+
     environment: Environment
     suites: tuple[Suite, ...]  # the suites with at least one selected check
     checks: tuple[Check, ...]
+
+
+_code.close()
+del _code
 
 
 def suites_dir(config_path: str | Path) -> Path:

@@ -18,18 +18,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from smoke.dataclass_code import DataclassCode
 from smoke.errors import ConfigError, SmokeError
 from smoke.loading.yamlload import quote_lines
 from smoke.model import Config, Environment, Location, Suite
 
+_code = DataclassCode(__file__)  # its methods compiled once per install (smoke.dataclass_code)
+
 
 @dataclass
 class Validation:
+    """What ``smoke validate`` found: the lines to print, and what could be read."""
+
     ok: list[str] = field(default_factory=list)  # "OK   ..." lines
     notes: list[str] = field(default_factory=list)
     problems: list[SmokeError] = field(default_factory=list)
     config: Config | None = None  # what could be read (the CLI learns their secrets)
     suites: list[Suite] = field(default_factory=list)
+
+
+_code.close()
+del _code
 
 
 def suite_functions(suite: Suite) -> set[str]:

@@ -1,6 +1,6 @@
-"""smoke.dataclass_code: the model's dataclass methods compiled once per install, the same.
+"""smoke.dataclass_code: dataclass methods compiled once per install, the same methods.
 
-Each case imports smoke.model in a fresh interpreter (``PYTHONPYCACHEPREFIX``: a bytecode
+Each case imports smoke.model (and smoke.loading.plan, .validate) in a fresh interpreter (``PYTHONPYCACHEPREFIX``: a bytecode
 directory of the test's own) and describes every method of every model class: the code
 objects (recursively), names, annotations, defaults, closures, docstrings. Without the
 cache (dataclasses compiling as it always does), with an empty cache (it compiles, then
@@ -35,6 +35,8 @@ else:
         return compile(*args, **kwargs)
     dc.compile = counting
 import pickle
+import smoke.loading.plan
+import smoke.loading.validate
 import smoke.model as m
 
 def constant(k):  # a frozenset (3.12+'s frozen __setattr__) prints in its hash order
@@ -56,8 +58,11 @@ def function(f):
             function(inner) if inner is not None else None]
 
 out = {}
-for name, cls in sorted(vars(m).items()):
-    if isinstance(cls, type) and dataclasses.is_dataclass(cls):
+classes = [(f"{module.__name__}.{name}", cls) for module in (m, smoke.loading.plan,
+           smoke.loading.validate) for name, cls in sorted(vars(module).items())
+           if isinstance(cls, type) and cls.__module__ == module.__name__]
+for name, cls in classes:
+    if dataclasses.is_dataclass(cls):
         out[name] = {k: function(v) if isinstance(v, types.FunctionType) else repr(v)
                      for k, v in sorted(vars(cls).items())
                      if k not in ("__dict__", "__weakref__") and not k.startswith("_abc")}
@@ -86,7 +91,7 @@ def _describe(mode: str, prefix: Path) -> dict:
 
 
 def _cache_files(prefix: Path) -> list[Path]:
-    return sorted(prefix.rglob("model.*.dataclasses"))
+    return sorted(prefix.rglob("model.*.dataclasses"))  # plan's and validate's: beside it
 
 
 def test_the_methods_are_the_ones_dataclasses_compiles(tmp_path: Path) -> None:
@@ -99,7 +104,8 @@ def test_the_methods_are_the_ones_dataclasses_compiles(tmp_path: Path) -> None:
     assert first["compiled"] > 20 and second["compiled"] == 0
     assert cache.read_bytes() == written  # nothing new: not written again
     assert plain["classes"] == first["classes"] == second["classes"]
-    assert len(plain["classes"]) > 20 and "__init__" in plain["classes"]["Check"]
+    assert len(plain["classes"]) > 20 and "__init__" in plain["classes"]["smoke.model.Check"]
+    assert {"smoke.loading.plan.Plan", "smoke.loading.validate.Validation"} <= set(plain["classes"])
 
 
 def test_a_broken_or_foreign_cache_file_is_compiled_over(tmp_path: Path) -> None:
@@ -119,4 +125,4 @@ def test_no_cache_directory_no_problem(tmp_path: Path) -> None:
     blocked = tmp_path / "file"
     blocked.write_text("a file where the bytecode directory would go")
     found = _describe("cached", blocked)  # nothing can be written under it
-    assert found["compiled"] > 20 and "Check" in found["classes"]
+    assert found["compiled"] > 20 and "smoke.model.Check" in found["classes"]
