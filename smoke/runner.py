@@ -119,10 +119,13 @@ def load_plan(options: RunOptions) -> tuple[Config, Plan]:
     """Config, suites and the plan for ``options``; raises ConfigError (exit 2)."""
     from smoke.loading.config import load_config
     from smoke.loading.plan import build_plan, find_suites, load_suites
-    from smoke.qualifiers import apply_qualifiers, parse_qualifiers
 
     config = load_config(options.config_path)
-    qualifiers = parse_qualifiers(options.qualifiers)
+    qualifiers: dict[str | None, str] = {}
+    if options.qualifiers:  # --qualifier: smoke.qualifiers (and its regex) only then
+        from smoke.qualifiers import parse_qualifiers
+
+        qualifiers = parse_qualifiers(options.qualifiers)
     suites = load_suites(find_suites(options.config_path, options.suites))
     env = config.environments.get(options.environment)
     if env is not None and any(s.routes is not None for s in suites):
@@ -132,6 +135,8 @@ def load_plan(options: RunOptions) -> tuple[Config, Plan]:
         suites = expand_suites(config, env, suites, log_dir=log_dir)
     plan = build_plan(config, options.environment, suites, options.tags)
     if qualifiers:
+        from smoke.qualifiers import apply_qualifiers
+
         plan = replace(plan, environment=apply_qualifiers(plan.environment, qualifiers))
     if options.functions:
         checks = tuple(c for c in plan.checks if c.function in options.functions)

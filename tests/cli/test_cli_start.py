@@ -72,9 +72,9 @@ def test_httpx_main_is_what_a_plain_import_gives_after_smoke_imported_httpx() ->
 
 # what a run over http never needs: httpx's CLI (click, pygments: installed here for Flask
 # and pytest); the Lambda event builders (only invoke builds events) and, with them, uuid;
-# platform (which uuid imports on Linux): 3 to 20 ms of start each
+# platform (which uuid imports on Linux); --qualifier parsing without --qualifier
 NOT_IMPORTED = ("httpx._main", "click", "pygments", "rich", "smoke.events.common",
-                "smoke.events.apigw", "uuid", "platform")
+                "smoke.events.apigw", "uuid", "platform", "smoke.qualifiers")
 
 
 # no expect.json_schema: jsonschema imports uuid (and platform) for its formats
