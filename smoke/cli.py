@@ -106,64 +106,29 @@ class _VersionAction(argparse.Action):
 _Arguments = Callable[[argparse.ArgumentParser], None]
 
 
-class _Command(argparse.ArgumentParser):
-    """A command's parser, whose arguments are added when it is first used.
-
-    ``smoke run`` parses with one command's parser, yet every command's help line is in
-    ``smoke --help``: the top-level parser names them all, and only the command given
-    gets its arguments (each ``add_argument`` costs argparse a help formatter; all of
-    them took ~8 ms of every start). Whatever reads a command parser's arguments goes
-    through here first: ``parse_known_args`` (how argparse hands a command its
-    arguments), and the usage and help texts (its errors print the usage).
-    """
-
-    arguments: _Arguments | None = None
-
-    def add_arguments(self) -> None:
-        arguments, self.arguments = self.arguments, None
-        if arguments is not None:
-            arguments(self)
-
-    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:
-        self.add_arguments()
-        return super().parse_known_args(*args, **kwargs)
-
-    def format_usage(self) -> str:
-        self.add_arguments()
-        return super().format_usage()
-
-    def format_help(self) -> str:
-        self.add_arguments()
-        return super().format_help()
-
-
-def build_parser(*, every_command: bool = False) -> argparse.ArgumentParser:
-    """The command line; a command's arguments are added when it is used (``_Command``),
-    or at once with ``every_command``."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line: every command, or with ``only`` that command's parser alone
+    (``parse_args``, when the command comes first: each ``add_parser`` and
+    ``add_argument`` costs argparse a parser or a help formatter, ~3 ms for the commands
+    a run does not use)."""
     parser = argparse.ArgumentParser(
         prog="smoke", description="Post-deploy smoke tests for AWS Lambda functions."
     )
     parser.add_argument("--version", action=_VersionAction)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                                parser_class=_Command)
-    commands: list[_Command] = []
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str, *, config: bool = True,
                 description: str | None = None) -> Callable[[_Arguments], _Arguments]:
         """The command ``name``; the function it decorates adds its arguments."""
 
         def arguments(add: _Arguments) -> _Arguments:
-            p = sub.add_parser(name, help=help_text, description=description or help_text)
-
-            def every(p: argparse.ArgumentParser) -> None:
+            if only is None or name == only:
+                p = sub.add_parser(name, help=help_text, description=description or help_text)
                 if config:
                     p.add_argument("--config", default=None, help="smoke.yaml to use (default: "
                                    "smoke.yaml here, else in the nearest parent directory that "
                                    "has one)")
                 add(p)
-
-            p.arguments = every
-            commands.append(p)
             return add
 
         return arguments
@@ -267,15 +232,19 @@ def build_parser(*, every_command: bool = False) -> argparse.ArgumentParser:
         p.add_argument("--host", default="127.0.0.1")
         p.add_argument("--port", type=int, default=3001)
 
-    if every_command:
-        for p in commands:
-            p.add_arguments()
     return parser
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Arguments; suite names may also come after options (``run prod --tag x api.yaml``)."""
-    parser = build_parser()
+    """Arguments; suite names may also come after options (``run prod --tag x api.yaml``).
+
+    ``smoke COMMAND ...`` is parsed by that command's parser alone (``build_parser``): all
+    it can print is that parser's help, usage and errors, and the top-level usage (for an
+    unrecognized argument), none of which lists the other commands (``COMMAND``). Only
+    ``smoke --help`` and a missing or unknown command do: anything else first is parsed
+    with every command."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv[0] if argv and argv[0] in _COMMANDS else None)
     args, extra = parser.parse_known_args(argv)
     if extra:
         if hasattr(args, "suites") and not any(e.startswith("-") for e in extra):
