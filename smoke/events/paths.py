@@ -16,12 +16,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from smoke.dataclass_code import DataclassCode
+
 if TYPE_CHECKING:
     from smoke.model import Request
 
 PLACEHOLDER = re.compile(r"\{([^{}/]+?)(\+?)\}")
 SEGMENT_SAFE = "!$&'()*,;=:@-._~+"  # sub-delims and ":@": legal in a path segment as they are
 GREEDY_SAFE = SEGMENT_SAFE + "/"
+
+
+_code = DataclassCode(__file__)  # FilledPath's methods: compiled once per install
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,10 @@ class FilledPath:
     @property
     def is_template(self) -> bool:
         return PLACEHOLDER.search(self.template) is not None
+
+
+_code.close()
+del _code
 
 
 def _value_of(name: str, greedy: str, given: Mapping[str, str]) -> str | None:

@@ -211,7 +211,7 @@ else:
     dc.compile = lambda *args, **kwargs: calls.append(1) or compile(*args, **kwargs)
 import smoke.model
 calls.clear()  # the model's own: its test is tests/loading/test_loading_dataclass_code.py
-import smoke.run_events, smoke.runner
+import smoke.run_events, smoke.runner, smoke.events.paths, smoke.reporters.timeline
 
 def code(c):
     return [c.co_code.hex(), [code(k) if isinstance(k, types.CodeType) else repr(k)
@@ -220,7 +220,7 @@ def code(c):
             c.co_kwonlyargcount, getattr(c, "co_qualname", "")]
 
 out = {}
-for module in (smoke.run_events, smoke.runner):
+for module in (smoke.run_events, smoke.runner, smoke.events.paths, smoke.reporters.timeline):
     for name, cls in sorted(vars(module).items()):
         if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == module.__name__:
             out[f"{module.__name__}.{name}"] = {
@@ -241,15 +241,17 @@ def _dataclass_methods(mode: str, prefix: Path) -> dict:
     return found
 
 
-def test_events_and_runner_dataclass_methods_are_the_ones_dataclasses_compiles(
+def test_start_path_dataclass_methods_are_the_ones_dataclasses_compiles(
         tmp_path: Path) -> None:
-    """smoke.run_events and smoke.runner keep their dataclasses' compiled methods as
-    smoke.model does (smoke.dataclass_code): the same code objects as without it."""
+    """smoke.run_events, smoke.runner, smoke.events.paths and smoke.reporters.timeline keep
+    their dataclasses' compiled methods as smoke.model does (smoke.dataclass_code): the
+    same code objects as without it."""
     plain = _dataclass_methods("plain", tmp_path / "pyc")
     first = _dataclass_methods("cached", tmp_path / "pyc")  # written if not there yet
     second = _dataclass_methods("cached", tmp_path / "pyc")  # read back: nothing compiled
     assert second["compiled"] == 0 < first["compiled"]
     assert plain["classes"] == first["classes"] == second["classes"]
-    assert {"smoke.run_events.RunStarted", "smoke.runner.RunOptions",
-            "smoke.runner.Connection"} <= set(plain["classes"])
+    assert {"smoke.run_events.RunStarted", "smoke.runner.RunOptions", "smoke.runner.Connection",
+            "smoke.events.paths.FilledPath", "smoke.reporters.timeline.Span",
+            } <= set(plain["classes"])
     assert "__init__" in plain["classes"]["smoke.runner.RunOptions"]
