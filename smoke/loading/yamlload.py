@@ -106,6 +106,7 @@ def _span(node: yaml.Node, start: yaml.Node | None = None) -> tuple[int, int]:
 
 
 _COLLECTIONS = (yaml.MappingNode, yaml.SequenceNode)
+_SCALAR_NODE, _MAPPING_NODE, _SEQUENCE_NODE = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 
 
 class _Unusual(Exception):
@@ -214,14 +215,14 @@ class _MarkedConstructor(yaml.constructor.SafeConstructor):
 
         A third of a suite's loading went to PyYAML's generic construction (a
         generator per collection, bookkeeping for shared nodes); this is one call per
-        node. Anything else (a tag, a timestamp, a merge key, a duplicate or complex
+        collection (a plain string in one is taken in its loop). Anything else (a tag, a timestamp, a merge key, a duplicate or complex
         key, a surrogate escape, a collection met twice through an alias) raises ``_Slow``: the reference builds the whole
         document again, so errors are its own, and data is the same (the loaders'
         tests compare both on the corpus and every YAML file of the repository).
         """
         kind = type(node)
         tag = node.tag
-        if kind is yaml.ScalarNode:
+        if kind is _SCALAR_NODE:
             value = node.value
             if tag == _STR:
                 if node.style == '"' and _SURROGATE.search(value):  # type: ignore[attr-defined]
@@ -235,29 +236,48 @@ class _MarkedConstructor(yaml.constructor.SafeConstructor):
         if depth > _FAST_DEPTH or id(node) in self._built:  # deep, or shared (an alias)
             raise _Slow
         self._built.add(id(node))
-        if kind is yaml.MappingNode and tag == _MAP:
+        build = self._build
+        if kind is _MAPPING_NODE and tag == _MAP:
             data, entries, keys = _new_mapping(self.file, node)
             for key_node, value_node in node.value:
-                if type(key_node) is not yaml.ScalarNode or key_node.tag == _MERGE or (
+                if type(key_node) is not _SCALAR_NODE or key_node.tag == _MERGE or (
                     key_node.style == '"' and _SURROGATE.search(key_node.value)
                 ):
                     raise _Slow
                 key = str(key_node.value)
                 if key in entries:
                     raise _Slow
-                data[key] = self._build(value_node, depth + 1)
+                # a plain (not double-quoted) string value, the most common, is taken here
+                # rather than in a call of its own; spans as _scalar_end computes them
+                if type(value_node) is _SCALAR_NODE:
+                    data[key] = value_node.value if (
+                        value_node.tag == _STR and value_node.style != '"'
+                    ) else build(value_node, depth + 1)
+                    start = value_node.start_mark.line + 1
+                    mark = value_node.end_mark
+                    end = mark.line if mark.column == 0 else mark.line + 1
+                    value_end = end if end > start else start
+                else:
+                    data[key] = build(value_node, depth + 1)
+                    value_end = _end_line(value_node)
                 line = key_node.start_mark.line + 1
-                entries[key] = (line, _scalar_end(value_node)
-                                if type(value_node) is yaml.ScalarNode else _end_line(value_node))
-                keys[key] = (line, _scalar_end(key_node))
+                entries[key] = (line, value_end)
+                mark = key_node.end_mark
+                end = mark.line if mark.column == 0 else mark.line + 1
+                keys[key] = (line, end if end > line else line)
             return data
-        if kind is yaml.SequenceNode and tag == _SEQ:
+        if kind is _SEQUENCE_NODE and tag == _SEQ:
             items, spans = _new_sequence(self.file, node)
             for child in node.value:
-                items.append(self._build(child, depth + 1))
-                if type(child) is yaml.ScalarNode:
-                    spans.append((child.start_mark.line + 1, _scalar_end(child)))
+                if type(child) is _SCALAR_NODE:
+                    items.append(child.value if child.tag == _STR and child.style != '"'
+                                 else build(child, depth + 1))
+                    start = child.start_mark.line + 1
+                    mark = child.end_mark
+                    end = mark.line if mark.column == 0 else mark.line + 1
+                    spans.append((start, end if end > start else start))
                 else:
+                    items.append(build(child, depth + 1))
                     spans.append(_span(child))
             return items
         raise _Slow
