@@ -1,7 +1,9 @@
 """smoke.dataclass_code: dataclass methods compiled once per install, the same methods.
 
-Each case imports smoke.model (and smoke.loading.plan, .validate) in a fresh interpreter (``PYTHONPYCACHEPREFIX``: a bytecode
-directory of the test's own) and describes every method of every model class: the code
+Each case imports, in a fresh interpreter (``PYTHONPYCACHEPREFIX``: a bytecode directory
+of the test's own), every module of smoke that uses the cache (found in the source: a new
+one is covered without editing this test), and describes every method of every dataclass
+they define: the code
 objects (recursively), names, annotations, defaults, closures, docstrings. Without the
 cache (dataclasses compiling as it always does), with an empty cache (it compiles, then
 writes) and with a full one (nothing compiled) the descriptions must be identical.
@@ -34,10 +36,9 @@ else:
         calls.append(1)
         return compile(*args, **kwargs)
     dc.compile = counting
-import pickle
-import smoke.loading.plan
-import smoke.loading.validate
+import importlib, pickle
 import smoke.model as m
+modules = [importlib.import_module(name) for name in sys.argv[2:]]
 
 def constant(k):  # a frozenset (3.12+'s frozen __setattr__) prints in its hash order
     return code(k) if isinstance(k, types.CodeType) else (
@@ -58,8 +59,8 @@ def function(f):
             function(inner) if inner is not None else None]
 
 out = {}
-classes = [(f"{module.__name__}.{name}", cls) for module in (m, smoke.loading.plan,
-           smoke.loading.validate) for name, cls in sorted(vars(module).items())
+classes = [(f"{module.__name__}.{name}", cls) for module in modules
+           for name, cls in sorted(vars(module).items())
            if isinstance(cls, type) and cls.__module__ == module.__name__]
 for name, cls in classes:
     if dataclasses.is_dataclass(cls):
@@ -80,10 +81,20 @@ print(re.sub(r" at 0x[0-9a-f]+", "", text))  # object addresses differ from run 
 """
 
 
+def _users() -> list[str]:
+    """The modules of smoke that keep their dataclasses' code (``DataclassCode(__file__)``)."""
+    found = []
+    for path in sorted((REPO / "smoke").rglob("*.py")):
+        if path.name != "dataclass_code.py" and "DataclassCode(__file__)" in path.read_text(
+                encoding="utf-8"):
+            found.append(".".join(path.relative_to(REPO).with_suffix("").parts))
+    return found
+
+
 def _describe(mode: str, prefix: Path) -> dict:
     env = dict(os.environ, PYTHONPYCACHEPREFIX=str(prefix), PYTHONPATH=str(REPO))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    done = subprocess.run([sys.executable, "-c", _DESCRIBE, mode], env=env, cwd=REPO,
+    done = subprocess.run([sys.executable, "-c", _DESCRIBE, mode, *_users()], env=env, cwd=REPO,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     found: dict = json.loads(done.stdout)
@@ -105,7 +116,13 @@ def test_the_methods_are_the_ones_dataclasses_compiles(tmp_path: Path) -> None:
     assert cache.read_bytes() == written  # nothing new: not written again
     assert plain["classes"] == first["classes"] == second["classes"]
     assert len(plain["classes"]) > 20 and "__init__" in plain["classes"]["smoke.model.Check"]
-    assert {"smoke.loading.plan.Plan", "smoke.loading.validate.Validation"} <= set(plain["classes"])
+    assert {"smoke.loading.plan.Plan", "smoke.loading.validate.Validation",
+            "smoke.runner.RunOptions", "smoke.run_events.RunStarted"} <= set(plain["classes"])
+    users = _users()
+    described = {name.rsplit(".", 1)[0] for name in plain["classes"] if "." in name}
+    assert described == set(users)  # every module that keeps its code is compared
+    kept = {path.name.split(".")[0] for path in (tmp_path / "pyc").rglob("*.dataclasses")}
+    assert kept == {name.rsplit(".", 1)[1] for name in users}  # and has its file
 
 
 def test_a_broken_or_foreign_cache_file_is_compiled_over(tmp_path: Path) -> None:
