@@ -8,8 +8,6 @@ Then 300 of these checks at concurrency 16 through per-thread clients: all judge
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
 import os
 import socket
@@ -22,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import ProjectFactory
+from pypi_cache import installed
 
 from smoke.cli import main
 
@@ -63,27 +62,10 @@ CHECKS = """\
 """
 
 
-def _site_packages() -> Path:
-    key = hashlib.sha256(f"{sys.version_info[:2]}{PINS}".encode()).hexdigest()[:12]
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "smoke-tests"
-    target = cache / f"uvicorn-{key}"
-    if not (target / ".done").exists():
-        partial = cache / f"uvicorn-{key}.{os.getpid()}"
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             "--target", str(partial), *PINS],
-            check=True, timeout=600, capture_output=True,
-        )  # fmt: skip
-        (partial / ".done").write_text("ok")
-        with contextlib.suppress(OSError):  # another worker got there first
-            partial.rename(target)
-    return target
-
-
 @pytest.fixture()
 def uvicorn_app(tmp_path: Path) -> Iterator[str]:
     try:
-        site = _site_packages()
+        site = installed("uvicorn", PINS)
     except (subprocess.SubprocessError, OSError) as exc:
         pytest.skip(f"fastapi and uvicorn could not be installed from PyPI: {exc}")
     (tmp_path / "app").mkdir()

@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import importlib.util
 import json
 import os
@@ -23,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from cli_support import REPO, ProjectFactory
+from pypi_cache import installed
 
 from smoke import cli
 from smoke.cli import build_parser, parse_args
@@ -126,31 +125,13 @@ def test_python_version_is_platforms(version: str, monkeypatch: pytest.MonkeyPat
 CLI_PINS = ["rich==13.9.4", "markdown-it-py==3.0.0", "mdurl==0.1.2"]
 
 
-def _rich() -> Path:
-    """rich and its dependencies from PyPI, once, in ~/.cache/smoke-tests/."""
-    key = hashlib.sha256(f"{sys.version_info[:2]}{CLI_PINS}".encode()).hexdigest()[:12]
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "smoke-tests"
-    target = cache / f"httpx-cli-{key}"
-    if not (target / ".done").exists():
-        partial = cache / f"httpx-cli-{key}.{os.getpid()}"
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             "--no-deps", "--target", str(partial), *CLI_PINS],
-            check=True, timeout=600, capture_output=True,
-        )  # fmt: skip
-        (partial / ".done").write_text("ok")
-        with contextlib.suppress(OSError):  # another worker got there first
-            partial.rename(target)
-    return target
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("click") is None
                     or importlib.util.find_spec("pygments") is None,
                     reason="httpx's CLI needs click and pygments")
 def test_httpx_cli_still_works_after_smoke_imported_httpx_without_it() -> None:
     """With httpx[cli] installed, the real CLI (a click command) answers --help."""
-    rich = _rich()
+    rich = installed("httpx-cli", CLI_PINS, deps=False)
     plain = _httpx_main(False, rich)
     assert plain[0] == 0, plain
     assert plain[1].startswith("Command "), plain  # click's, not httpx's stub function

@@ -9,15 +9,13 @@ layer cached under ~/.cache/smoke-tests/ (second run fast).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from localrt_helpers import write_files
+from pypi_cache import installed
 
 from smoke.cli import main
 
@@ -104,24 +102,10 @@ APP = {
 }
 
 
-def _layer() -> Path:
-    key = hashlib.sha256(f"{sys.version_info[:2]}{PINS}".encode()).hexdigest()[:12]
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "smoke-tests"
-    layer = cache / f"frameworks-{key}"
-    if not (layer / ".done").exists():
-        subprocess.run(
-            [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-             "--target", str(layer / "python"), *PINS],
-            check=True, timeout=600,
-        )  # fmt: skip
-        (layer / ".done").write_text("ok")
-    return layer
-
-
 @pytest.mark.slow
 def test_powertools_and_mangum_route_the_events_as_on_aws(tmp_path: Path) -> None:
     try:
-        layer = _layer()
+        layer = installed("frameworks", PINS, into="python")
     except (subprocess.SubprocessError, OSError) as exc:
         pytest.skip(f"the frameworks could not be installed from PyPI: {exc}")
     write_files(tmp_path, APP)

@@ -7,14 +7,13 @@ once (cached under ~/.cache/smoke-tests) and runs a real app, as a user would.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from pypi_cache import installed
 from routes_support import Write
 
 from smoke.cli import main
@@ -156,25 +155,12 @@ handler = Mangum(app, lifespan="off")
 '''
 
 
-def _fastapi_layer() -> Path:
-    """FastAPI and Mangum from PyPI, installed once for this Python into a cached layer."""
-    pins = ["fastapi==0.115.6", "mangum==0.19.0"]
-    key = hashlib.sha256(f"{sys.version_info[:2]}{pins}".encode()).hexdigest()[:12]
-    layer = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "smoke-tests" / (
-        f"fastapi-{key}")
-    if not (layer / ".done").exists():
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        "--target", str(layer / "python"), *pins], check=True, timeout=600)
-        (layer / ".done").write_text("ok")
-    return layer
-
-
 @pytest.mark.slow
 def test_a_real_fastapi_app_behind_mangum(
     write: Write, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     try:
-        layer = _fastapi_layer()
+        layer = installed("fastapi", ["fastapi==0.115.6", "mangum==0.19.0"], into="python")
     except (subprocess.SubprocessError, OSError) as exc:
         pytest.skip(f"FastAPI could not be installed from PyPI: {exc}")
     write("src/app/__init__.py", "")
