@@ -68,21 +68,26 @@ def _project(root: Path, base_url: str, checks: int) -> Path:
 
 
 @pytest.mark.usefixtures("collector")
-def test_collection_paused_at_start_resumes_when_the_checks_start(
-        tmp_path: Path, server: tuple[str, list[bool]]) -> None:
+@pytest.mark.parametrize("paused", [True, False], ids=["console script", "plugin or main()"])
+def test_the_checks_run_with_the_collector_on_and_only_a_start_pause_freezes(
+        tmp_path: Path, server: tuple[str, list[bool]], paused: bool) -> None:
+    """The console script pauses collection at start: it resumes when the checks start,
+    with start-up's objects frozen (never walked again). The pytest plugin and callers of
+    ``main()`` never pause: nothing is frozen for them."""
     from smoke.runner import Runner, RunOptions
 
     url, seen = server
     config = _project(tmp_path, url, 4)
     gc.enable()
     frozen_before = gc.get_freeze_count()
-    gcpolicy.pause_start()
-    assert not gc.isenabled()
+    if paused:
+        gcpolicy.pause_start()
+        assert not gc.isenabled()
     outcome = Runner(RunOptions("dev", config_path=str(config), concurrency=2), []).run()
     assert outcome.exit_code == 0, outcome.message
-    assert seen == [True] * 4  # every check was sent with the collector on again
+    assert seen == [True] * 4  # every check was sent with the collector on
     assert gc.isenabled()
-    assert gc.get_freeze_count() > frozen_before  # start-up's objects: never walked again
+    assert (gc.get_freeze_count() > frozen_before) is paused
 
 
 @pytest.mark.usefixtures("collector")
@@ -96,21 +101,6 @@ def test_a_collector_already_off_stays_off() -> None:
     with gcpolicy.paused_gc():
         assert not gc.isenabled()
     assert not gc.isenabled()
-
-
-@pytest.mark.usefixtures("collector")
-def test_without_a_start_pause_the_run_leaves_the_collector_alone(
-        tmp_path: Path, server: tuple[str, list[bool]]) -> None:
-    """The pytest plugin and callers of ``main()`` never pause: nothing is frozen for them."""
-    from smoke.runner import Runner, RunOptions
-
-    url, seen = server
-    config = _project(tmp_path, url, 2)
-    gc.enable()
-    frozen_before = gc.get_freeze_count()
-    outcome = Runner(RunOptions("dev", config_path=str(config), concurrency=1), []).run()
-    assert outcome.exit_code == 0 and seen == [True, True]
-    assert gc.get_freeze_count() == frozen_before
 
 
 def test_the_console_script_exit_still_runs_atexit_and_flushes(
