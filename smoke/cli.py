@@ -296,6 +296,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
 
 
+# the commands whose start-up runs without garbage collection (smoke.gcpolicy): each
+# either runs checks (collection resumes then) or ends soon after its start. Never a
+# server (``smoke local start`` serves for hours: its collector stays on)
+_PAUSED_START = frozenset({"run", "gate", "validate", "list"})
+
+
 def run_main() -> None:
     """The console script: ``main()``, then exit at once after an interrupted run.
 
@@ -304,7 +310,8 @@ def run_main() -> None:
     """
     from smoke import gcpolicy
 
-    gcpolicy.pause_start()  # collection resumes when the checks start: see gcpolicy
+    if sys.argv[1:2] and sys.argv[1] in _PAUSED_START:
+        gcpolicy.pause_start()  # collection resumes when the checks start: see gcpolicy
     code = main()
     if code in (130, 143) or _INTERRUPTED.is_set():
         sys.stdout.flush()

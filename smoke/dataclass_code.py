@@ -30,11 +30,13 @@ import contextlib
 import dataclasses
 import marshal
 import os
+import stat
 import sys
 from types import CodeType
 from typing import Any
 
 _MISSING = object()
+_MAX_BYTES = 16 * 1024 * 1024  # smoke.model's file is ~100 KB
 
 
 class DataclassCode:
@@ -85,8 +87,17 @@ def _read(path: str) -> dict[str, CodeType]:
     from importlib.util import MAGIC_NUMBER
 
     try:
-        with open(path, "rb") as file:
-            data = file.read()
+        # non-blocking, a regular file and of a sane size only: a FIFO or a link to
+        # /dev/zero planted there would block the open or fill the memory
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return {}
+    try:
+        with open(fd, "rb", closefd=True) as file:
+            found_stat = os.fstat(file.fileno())
+            if not stat.S_ISREG(found_stat.st_mode) or found_stat.st_size > _MAX_BYTES:
+                return {}
+            data = file.read(_MAX_BYTES + 1)
         if not data.startswith(MAGIC_NUMBER):
             return {}
         found = marshal.loads(data[len(MAGIC_NUMBER):])

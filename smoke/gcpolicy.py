@@ -3,7 +3,8 @@
 Three moments, measured on a 1-check run (benchmarks/README.md, "Garbage collection at
 start and exit"):
 
-- **Start-up** (the ``smoke`` command only, :func:`pause_start`): importing botocore,
+- **Start-up** (:func:`pause_start`, by the ``smoke`` command for ``run``, ``gate``,
+  ``validate`` and ``list``; never for a long-lived one such as ``smoke local start``): importing botocore,
   httpx, Jinja2 and PyYAML and building the plan allocate tens of thousands of objects
   that all stay alive, and each collection those allocations trigger walks them again:
   ~12 ms of a run via http, ~50 ms via invoke. No collection runs until the checks

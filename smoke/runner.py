@@ -205,20 +205,24 @@ class Runner:
         for handler in self.handlers:
             handler.start()
         try:
+            # the reports are written with the handlers still installed: a signal once the
+            # checks are done (a CI job cancelled) lets this run's reports be written,
+            # instead of killing the process and leaving the previous run's on disk
             with self._signals.installed(self.options.handle_signals):
-                return self._run()
-        except KeyboardInterrupt:  # a third signal, or Ctrl-C without our handlers
-            outcome = self._cut_short()
-            if outcome is None:
-                raise
-            return outcome
+                try:
+                    outcome = self._run()
+                except KeyboardInterrupt:  # a third signal, or Ctrl-C without our handlers
+                    cut = self._cut_short()
+                    if cut is None:
+                        raise
+                    outcome = cut
+                finally:
+                    problems = self._shutdown_handlers()
+                    if problems:
+                        raise HarnessError("; ".join(problems))
         finally:
-            try:
-                problems = self._shutdown_handlers()
-            finally:
-                self._stack.close()
-            if problems:
-                raise HarnessError("; ".join(problems))
+            self._stack.close()
+        return outcome
 
     def _cut_short(self) -> RunOutcome | None:
         """Finish a run that a hard interrupt cut short: the reports still get every
@@ -242,11 +246,11 @@ class Runner:
 
     def _shutdown_handlers(self) -> list[str]:
         """Shut every handler down; a report that could not be written is never silent."""
-        from smoke.reporters.paths import pair_lock
+        from smoke.reporters.paths import writing_set
 
         problems: list[str] = []
         paired = [getattr(h, "path", None) for h in self.handlers if getattr(h, "paired", False)]
-        with pair_lock(p for p in paired if isinstance(p, Path)):  # two runs at once: each writes its whole set in turn
+        with writing_set(p for p in paired if isinstance(p, Path)):
             for handler in self.handlers:
                 if problems and hasattr(handler, "report_problems"):
                     handler.report_problems = list(problems)  # the console says so, exit 3

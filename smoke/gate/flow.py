@@ -102,21 +102,23 @@ class Gate:
         junit_path = Path(self.options.junit_path) if self.options.junit_path else report_dir / f"smoke-gate-{env_name}.xml"
         html_path = Path(self.options.html_path) if self.options.html_path else report_dir / f"smoke-gate-{env_name}.html"
         code = 3
-        try:
-            with self.signals.installed(self.handle_signals):
+        # the reports are written with the signal handlers still installed (as a run's):
+        # a signal once the gate has decided lets them be written
+        with self.signals.installed(self.handle_signals):
+            try:
                 code = self._guarded()
-        except NotStarted as exc:
-            from smoke.reporters.paths import remove_stale
+            except NotStarted as exc:
+                from smoke.reporters.paths import remove_stale
 
-            self.removed = remove_stale([json_path, junit_path, html_path])
-            if self.removed:
-                print("smoke: this gate did not start; removed the previous gate's reports so "
-                      f"they cannot pass for this one: {', '.join(map(str, self.removed))}",
-                      file=sys.stderr)
-            raise exc.error from None
-        finally:
-            if self.removed is None:
-                self._finish(code, json_path, junit_path, html_path)
+                self.removed = remove_stale([json_path, junit_path, html_path])
+                if self.removed:
+                    print("smoke: this gate did not start; removed the previous gate's reports "
+                          f"so they cannot pass for this one: {', '.join(map(str, self.removed))}",
+                          file=sys.stderr)
+                raise exc.error from None
+            finally:
+                if self.removed is None:
+                    self._finish(code, json_path, junit_path, html_path)
         return 3 if self.problems and code == 0 else code
 
     def _finish(self, code: int, json_path: Path, junit_path: Path, html_path: Path) -> None:

@@ -225,11 +225,11 @@ def html_report(record: GateRecord) -> str | None:
 def write_reports(record: GateRecord, json_path: Path | None, junit_path: Path | None,
                   html_path: Path | None = None) -> list[str]:
     """Write the reports; the problems (a report that could not be written), if any."""
-    from smoke.reporters.paths import pair_lock
+    from smoke.reporters.paths import writing_set
 
     problems = []
     paths = [p for p in (json_path, junit_path, html_path) if p is not None]
-    with pair_lock(paths):
+    with writing_set(paths):
         problems = _write(record, json_path, junit_path, html_path)
     return problems
 

@@ -87,9 +87,10 @@ def _template() -> Any:
 def _bytecode_cache(jinja2: Any) -> Any:
     """Jinja2's own cache of compiled templates, in smoke's cache directory: compiling
     the report's template costs ~40-70 ms at every run, loading it ~1 ms. Jinja2 keys
-    an entry by the template's name and source checksum, and its bytecode format by
-    Jinja2's and Python's versions (this file, which sets the environment's options,
-    names the directory). No cache directory: no cache (compiled each time);
+    an entry by the template's name and source checksum, and its bytecode format by its
+    bytecode version and Python's version; the directory is named by this file (which
+    sets the environment's options) and Jinja2's own version (whose compiler writes the
+    code: an upgrade compiles afresh). No cache directory: no cache (compiled each time);
     an entry that cannot be read or written: compiled, as without one (never a failed
     report)."""
     import contextlib
@@ -117,7 +118,8 @@ def _bytecode_cache(jinja2: Any) -> Any:
         # (trim_blocks, autoescape...) shape the code too: they live in this file
         import hashlib
 
-        options = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+        version = str(getattr(jinja2, "__version__", "")).encode()
+        options = hashlib.sha256(Path(__file__).read_bytes() + b"\0" + version).hexdigest()[:16]
         directory = cache_root() / "jinja2" / options
         directory.mkdir(parents=True, exist_ok=True)
     except (OSError, SmokeError):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -68,6 +69,28 @@ def remove_stale(paths: Iterable[Path]) -> list[Path]:
                 path.unlink()
                 removed.append(path)
     return removed
+
+
+@contextlib.contextmanager
+def writing_set(paths: Iterable[Path]) -> Iterator[None]:
+    """Held while a run writes its set of reports (JSON, JUnit, HTML).
+
+    Two runs at once write their sets one after the other (``pair_lock``). A hard
+    interrupt in the middle (a third Ctrl-C) leaves none of the set: the reports not yet
+    written would be the previous run's, and could pass for this one (a green JUnit beside
+    this run's red JSON).
+    """
+    paths = list(paths)
+    with pair_lock(paths):
+        try:
+            yield
+        except KeyboardInterrupt:
+            removed = remove_stale(paths)
+            if removed:
+                print("smoke: interrupted while the reports were written; removed them so no "
+                      "earlier run's report can pass for this one: "
+                      f"{', '.join(map(str, removed))}", file=sys.stderr)
+            raise
 
 
 @contextlib.contextmanager

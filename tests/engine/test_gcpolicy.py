@@ -124,3 +124,18 @@ def test_the_console_script_exit_still_runs_atexit_and_flushes(
     assert sum(line.startswith("PASS ") for line in text.splitlines()) == 30, text
     assert "30 check(s): 30 passed" in text and text.rstrip().endswith("exit code 0"), text
     assert json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))["totals"]["passed"] == 30
+
+
+@pytest.mark.parametrize(("command", "paused"), [
+    (["validate"], True), (["local", "--help"], False), (["--version"], False)])
+def test_the_console_script_pauses_only_for_commands_that_end_soon(
+        tmp_path: Path, command: list[str], paused: bool) -> None:
+    """A long-lived command (``smoke local start``, a server) keeps its collector on."""
+    code = ("import atexit, gc, sys\n"
+            "atexit.register(lambda: print('collector', gc.isenabled(), file=sys.stderr))\n"
+            f"sys.argv = ['smoke', *{command!r}]\n"
+            "from smoke.cli import run_main\n"
+            "run_main()\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.stderr.rstrip().endswith(f"collector {not paused}"), proc.stderr

@@ -136,6 +136,13 @@ def test_a_broken_or_foreign_cache_file_is_compiled_over(tmp_path: Path) -> None
         again = _describe("cached", prefix)
         assert again["compiled"] > 20  # ignored: compiled as dataclasses would
         assert cache.read_bytes() == good  # and written again
+    # a FIFO (it would block the open) and a link to /dev/zero (it would fill the memory)
+    for plant in (lambda: os.mkfifo(cache), lambda: cache.symlink_to("/dev/zero")):
+        cache.unlink()
+        plant()
+        again = _describe("cached", prefix)  # within _describe's timeout
+        assert again["compiled"] > 20
+        assert cache.is_file() and not cache.is_symlink() and cache.read_bytes() == good
 
 
 def test_no_cache_directory_no_problem(tmp_path: Path) -> None:
