@@ -6,9 +6,7 @@ import gc
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -29,29 +27,23 @@ def collector() -> Iterator[None]:
         gc.disable()
 
 
-@pytest.fixture
-def server() -> Iterator[tuple[str, list[bool]]]:
-    """A loopback server that records whether the collector was on at each request."""
-    seen: list[bool] = []
+class _CollectorAtEachCheck:
+    """An event handler: whether the collector was on as each check finished."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            seen.append(gc.isenabled())
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    def __init__(self) -> None:
+        self.seen: list[bool] = []
 
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+    def start(self) -> None:
+        pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    def shutdown(self) -> None:
+        pass
+
+    def handle_event(self, event: object) -> None:
+        from smoke.run_events import CheckFinished
+
+        if isinstance(event, CheckFinished):
+            self.seen.append(gc.isenabled())
 
 
 def _project(root: Path, base_url: str, checks: int) -> Path:
@@ -61,7 +53,7 @@ def _project(root: Path, base_url: str, checks: int) -> Path:
         "    functions:\n      api: {name: fn}\n", encoding="utf-8")
     (root / "suites" / "s.yaml").write_text(
         "suite: s\nfunction: api\nchecks:\n"
-        + "".join(f"  - {{name: c{i}, get: /c/{i}, expect: {{status: 200}}}}\n"
+        + "".join(f"  - {{name: c{i}, get: /health, expect: {{status: 200}}}}\n"
                   for i in range(checks)),
         encoding="utf-8")
     return root / "smoke.yaml"
@@ -70,22 +62,22 @@ def _project(root: Path, base_url: str, checks: int) -> Path:
 @pytest.mark.usefixtures("collector")
 @pytest.mark.parametrize("paused", [True, False], ids=["console script", "plugin or main()"])
 def test_the_checks_run_with_the_collector_on_and_only_a_start_pause_freezes(
-        tmp_path: Path, server: tuple[str, list[bool]], paused: bool) -> None:
+        tmp_path: Path, http_server: str, paused: bool) -> None:
     """The console script pauses collection at start: it resumes when the checks start,
     with start-up's objects frozen (never walked again). The pytest plugin and callers of
     ``main()`` never pause: nothing is frozen for them."""
     from smoke.runner import Runner, RunOptions
 
-    url, seen = server
-    config = _project(tmp_path, url, 4)
+    config = _project(tmp_path, http_server, 4)
+    checks = _CollectorAtEachCheck()
     gc.enable()
     frozen_before = gc.get_freeze_count()
     if paused:
         gcpolicy.pause_start()
         assert not gc.isenabled()
-    outcome = Runner(RunOptions("dev", config_path=str(config), concurrency=2), []).run()
+    outcome = Runner(RunOptions("dev", config_path=str(config), concurrency=2), [checks]).run()
     assert outcome.exit_code == 0, outcome.message
-    assert seen == [True] * 4  # every check was sent with the collector on
+    assert checks.seen == [True] * 4  # every check ran with the collector on
     assert gc.isenabled()
     assert (gc.get_freeze_count() > frozen_before) is paused
 
@@ -104,11 +96,10 @@ def test_a_collector_already_off_stays_off() -> None:
 
 
 def test_the_console_script_exit_still_runs_atexit_and_flushes(
-        tmp_path: Path, server: tuple[str, list[bool]]) -> None:
+        tmp_path: Path, http_server: str) -> None:
     """The exit freezes objects; it does not skip what an exit runs (os._exit would):
     atexit handlers run, and stdout piped to a file is complete."""
-    url, _ = server
-    _project(tmp_path, url, 30)
+    _project(tmp_path, http_server, 30)
     out = tmp_path / "out.txt"
     code = ("import atexit, sys\n"
             "atexit.register(lambda: print('atexit ran', file=sys.stderr))\n"
