@@ -102,8 +102,8 @@ def client(limit: int, jar: bool, **kwargs: Any) -> httpx.Client:
 
 
 @contextmanager
-def shared(url: str, c: int, jar: bool) -> Iterator[Send]:
-    one = client(c, jar)
+def one_client(url: str, one: httpx.Client) -> Iterator[Send]:
+    """Every thread sends through ``one`` client (``shared``, ``defaults``, ``over-stdlib``)."""
     try:
         yield lambda i: one.get(f"{url}/item/{i}").status_code
     finally:
@@ -129,24 +129,6 @@ def per_thread(url: str, c: int, jar: bool) -> Iterator[Send]:
     finally:
         for each in made:
             each.close()
-
-
-@contextmanager
-def defaults(url: str, c: int) -> Iterator[Send]:
-    one = httpx.Client(trust_env=False)
-    try:
-        yield lambda i: one.get(f"{url}/item/{i}").status_code
-    finally:
-        one.close()
-
-
-@contextmanager
-def over_stdlib(url: str, c: int) -> Iterator[Send]:
-    one = httpx.Client(trust_env=False, cookies=NoCookies(), transport=StdlibTransport())
-    try:
-        yield lambda i: one.get(f"{url}/item/{i}").status_code
-    finally:
-        one.close()
 
 
 @contextmanager
@@ -196,12 +178,13 @@ def smoke(url: str, c: int) -> Iterator[Send]:
 
 VARIANTS: dict[str, Callable[[str, int], Any]] = {
     "smoke": smoke,
-    "shared+jar": lambda url, c: shared(url, c, jar=True),
-    "shared": lambda url, c: shared(url, c, jar=False),
+    "shared+jar": lambda url, c: one_client(url, client(c, jar=True)),
+    "shared": lambda url, c: one_client(url, client(c, jar=False)),
     "thread+jar": lambda url, c: per_thread(url, c, jar=True),
     "thread": lambda url, c: per_thread(url, c, jar=False),
-    "defaults": defaults,
-    "over-stdlib": over_stdlib,
+    "defaults": lambda url, c: one_client(url, httpx.Client(trust_env=False)),
+    "over-stdlib": lambda url, c: one_client(url, httpx.Client(
+        trust_env=False, cookies=NoCookies(), transport=StdlibTransport())),
     "stdlib": stdlib,
 }
 REFERENCE = "shared"
