@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import socket
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cli_support import ProjectFactory, Server
+from loopback import serving
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -66,15 +66,9 @@ class _Server(ThreadingHTTPServer):
 @pytest.fixture()
 def server() -> Iterator[Server]:
     httpd = _Server(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
     httpd.hits = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{httpd.server_address[1]}", httpd.hits)  # type: ignore[attr-defined]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(httpd) as url:
+        yield Server(url, httpd.hits)  # type: ignore[attr-defined]
 
 
 def free_port() -> int:

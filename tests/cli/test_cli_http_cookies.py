@@ -9,13 +9,13 @@ report) against a loopback server that sets a session cookie on /login and tells
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from cli_support import ProjectFactory
+from loopback import serving
 
 from smoke.cli import main
 
@@ -52,16 +52,10 @@ class _SessionApp(BaseHTTPRequestHandler):
 @pytest.fixture()
 def session_app() -> Iterator[tuple[str, list[tuple[str, str]]]]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _SessionApp)
-    httpd.daemon_threads = True
     seen: list[tuple[str, str]] = []
     httpd.cookies_seen = seen  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(httpd) as url:
+        yield url, seen
 
 
 SUITE = """\

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from loopback import serving
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -84,12 +84,5 @@ class _Server(ThreadingHTTPServer):
 
 @pytest.fixture()
 def http_server() -> Iterator[str]:
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_Server(("127.0.0.1", 0), _Handler)) as url:
+        yield url

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from loopback import serving
 from plugin_project import HANDLER, HTTP_SUITE, LOCAL_SUITES, SECRET, LoopbackApi, write_project
 
 
@@ -45,17 +45,9 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture()
 def loopback_api() -> Iterator[LoopbackApi]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    api = LoopbackApi(f"http://127.0.0.1:{server.server_address[1]}")
-    server.api = api  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
+    with serving(server) as url:
+        api = server.api = LoopbackApi(url)  # type: ignore[attr-defined]
         yield api
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture()

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import quote, quote_plus
 
 import pytest
+from loopback import serving
 from plugin_project import write_project
 
 PAIRS = 4
@@ -73,17 +74,10 @@ class _CookieApi(BaseHTTPRequestHandler):
 @pytest.fixture()
 def cookie_api() -> Iterator[ThreadingHTTPServer]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _CookieApi)
-    server.daemon_threads = True
     server.lock, server.logins = threading.Lock(), 0  # type: ignore[attr-defined]
     server.answered = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
+    with serving(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _spellings(value: str) -> set[str]:
