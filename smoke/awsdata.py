@@ -30,7 +30,6 @@ import json
 import logging
 import marshal
 import os
-import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,8 @@ from typing import Any
 from botocore import __version__ as botocore_version
 from botocore.exceptions import DataNotFoundError
 from botocore.loaders import ExtrasProcessor, JSONFileLoader, Loader, instance_cache
+
+from smoke.cachefiles import read_file, write_file
 
 # botocore's own order (``botocore.loaders``): plain JSON first, then gzipped
 _OPENERS: dict[str, Any] = {".json": open, ".json.gz": gzip.open}
@@ -81,6 +82,7 @@ class JSONFiles(JSONFileLoader):
 _MISSING: Any = object()
 _HEADER = b"smoke botocore-data 1\n"
 _DIRECTORY = "botocore-data"
+_MAX_BYTES = 64 * 1024 * 1024  # an entry larger than any of botocore's files: not ours
 _MAX_AGE_S = 30 * 24 * 3600  # entries older than this are removed when one is written
 
 
@@ -99,32 +101,20 @@ def _key(full_path: str) -> str | None:
 
 
 def _directory() -> Path:
-    from smoke.errors import SmokeError
-    from smoke.userdirs import cache_root
+    from smoke.userdirs import cache_dir
 
-    try:
-        return cache_root() / _DIRECTORY
-    except SmokeError as exc:  # no home directory: no cache (an OSError here)
-        raise OSError(str(exc)) from None
+    return cache_dir(_DIRECTORY)
 
 
 def _remembered(key: str | None) -> Any:
     if key is None:
         return _MISSING
     try:
-        # non-blocking, and a regular file only: a FIFO planted there would block the open
-        fd = os.open(_directory() / key, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        blob = read_file(_directory() / key, _MAX_BYTES)
     except OSError:
         return _MISSING
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return _MISSING
-        with open(os.dup(fd), "rb") as entry:
-            blob = entry.read()
-    except OSError:
+    if blob is None:
         return _MISSING
-    finally:
-        os.close(fd)
     header_end = len(_HEADER)
     digest_end = header_end + 32
     body = memoryview(blob)[digest_end:]
@@ -144,15 +134,7 @@ def _remember(key: str | None, data: Any) -> None:
         directory = _directory()
     except (OSError, ValueError):
         return
-    temporary = directory / f".{key}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "xb") as out:
-            out.write(_HEADER + hashlib.sha256(payload).digest() + payload)
-        os.replace(temporary, directory / key)
-    except OSError:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+    if not write_file(directory / key, _HEADER + hashlib.sha256(payload).digest() + payload):
         return
     from smoke.schema.known_valid import prune
 

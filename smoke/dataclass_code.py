@@ -26,14 +26,13 @@ Writers write a temporary file and rename it into place.
 from __future__ import annotations
 
 import builtins
-import contextlib
 import dataclasses
 import marshal
-import os
-import stat
 import sys
 from types import CodeType
 from typing import Any
+
+from smoke.cachefiles import read_file, write_file
 
 _MISSING = object()
 _MAX_BYTES = 16 * 1024 * 1024  # smoke.model's file is ~100 KB
@@ -86,22 +85,12 @@ def _cache_path(module_file: str) -> str | None:
 def _read(path: str) -> dict[str, CodeType]:
     from importlib.util import MAGIC_NUMBER
 
-    try:
-        # non-blocking, a regular file and of a sane size only: a FIFO or a link to
-        # /dev/zero planted there would block the open or fill the memory
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+    data = read_file(path, _MAX_BYTES)  # a FIFO or /dev/zero planted there: a miss
+    if data is None or not data.startswith(MAGIC_NUMBER):
         return {}
     try:
-        with open(fd, "rb", closefd=True) as file:
-            found_stat = os.fstat(file.fileno())
-            if not stat.S_ISREG(found_stat.st_mode) or found_stat.st_size > _MAX_BYTES:
-                return {}
-            data = file.read(_MAX_BYTES + 1)
-        if not data.startswith(MAGIC_NUMBER):
-            return {}
         found = marshal.loads(data[len(MAGIC_NUMBER):])
-    except (OSError, ValueError, EOFError, TypeError):
+    except (ValueError, EOFError, TypeError):
         return {}
     if not isinstance(found, dict) or not all(
         type(k) is str and type(v) is CodeType for k, v in found.items()
@@ -113,12 +102,8 @@ def _read(path: str) -> dict[str, CodeType]:
 def _write(path: str, codes: dict[str, CodeType]) -> None:
     from importlib.util import MAGIC_NUMBER
 
-    temporary = f"{path}.{os.getpid()}.tmp"
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as file:
-            file.write(MAGIC_NUMBER + marshal.dumps(codes))
-        os.replace(temporary, path)
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        data = MAGIC_NUMBER + marshal.dumps(codes)
+    except ValueError:
+        return
+    write_file(path, data)

@@ -39,3 +39,13 @@ def cache_root() -> Path:
             "(HOME is not set and the user has none): set SMOKE_CACHE_DIR (or XDG_CACHE_HOME)"
         )
     return user_home / ".cache" / "smoke"
+
+
+def cache_dir(name: str) -> Path:
+    """``cache_root() / name``, for a cache smoke can do without: ``OSError`` (not
+    ``HarnessError``) when there is no cache directory, so that callers treat it as any
+    other cache that cannot be read or written."""
+    try:
+        return cache_root() / name
+    except HarnessError as exc:
+        raise OSError(str(exc)) from None

@@ -31,7 +31,6 @@ import contextlib
 import functools
 import json
 import os
-import stat
 from pathlib import Path
 from typing import Any
 
@@ -57,13 +56,9 @@ def enabled() -> bool:
 
 def cache_dir() -> Path:
     """Where verdicts are kept (the same rule as the local runtime's build cache)."""
-    from smoke.errors import SmokeError
-    from smoke.userdirs import cache_root
+    from smoke.userdirs import cache_dir as named
 
-    try:
-        return cache_root() / _DIRECTORY
-    except SmokeError as exc:  # no home directory: no cache, silently (an OSError here)
-        raise OSError(str(exc)) from None
+    return named(_DIRECTORY)
 
 
 def document_key(kind: str, data: Any) -> str | None:
@@ -88,41 +83,27 @@ def is_known_valid(key: str | None) -> bool:
     """Whether jsonschema found the document of ``key`` valid before (False on any doubt)."""
     if key is None:
         return False
+    from smoke.cachefiles import read_file
+
     try:
-        # non-blocking and a regular file only: a FIFO or device planted in the cache
-        # would block the open (and Ctrl-C with it) for ever
-        fd = os.open(cache_dir() / key, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except (OSError, ValueError):
-        return False
-    try:
-        return stat.S_ISREG(os.fstat(fd).st_mode) and os.read(fd, 200) == _entry(key)
+        path = cache_dir() / key
     except OSError:
         return False
-    finally:
-        os.close(fd)
+    return read_file(path, 200) == _entry(key)
 
 
 def remember_valid(key: str | None) -> None:
     """Record that jsonschema found the document of ``key`` valid (silently, or not at all)."""
     if key is None:
         return
+    from smoke.cachefiles import write_file
+
     try:
         directory = cache_dir()
     except OSError:
         return
-    nonce = os.urandom(4)
-    temporary = directory / f".{key}.{os.getpid()}.{nonce.hex()}.tmp"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "xb") as out:
-            out.write(_entry(key))
-        os.replace(temporary, directory / key)
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        return
-    if nonce[0] < 3:  # about one write in 85: forget old verdicts (edited files leave some)
-        prune(directory)
+    if write_file(directory / key, _entry(key)) and os.urandom(1)[0] < 3:
+        prune(directory)  # about one write in 85: forget old verdicts (edited files leave some)
 
 
 def prune(directory: Path, max_age_s: float = MAX_AGE_S) -> None:
